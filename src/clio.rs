@@ -1,0 +1,5 @@
+//! The single Clio client: limiter, retries, paging, errors, and the API types.
+
+pub mod field_type;
+
+pub use field_type::FieldType;

@@ -1,0 +1,1 @@
+//! Process configuration from the environment.

@@ -1,0 +1,7 @@
+//! clio-mcp: a Model Context Protocol server for safe, audited work on Clio Manage data.
+
+pub mod audit;
+pub mod clio;
+pub mod config;
+pub mod normalize;
+pub mod sandbox;

@@ -1,0 +1,1 @@
+//! Pure normalization rules and validators per custom field type; no I/O.
