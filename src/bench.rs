@@ -1,0 +1,73 @@
+//! Benchmarks reported as numbers: how close the client runs to its granted rate, alone.
+
+use std::io::Write;
+use std::num::NonZeroU32;
+use std::time::Instant;
+
+use crate::clio::{ApiRequest, ClioClient, RetryPolicy};
+use crate::error::AppError;
+use crate::sandbox::{Sandbox, SandboxOptions};
+
+/// The result of `bench client`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClientBench {
+    pub granted_per_minute: u32,
+    pub requests: u32,
+    pub elapsed_seconds: f64,
+    pub achieved_per_minute: f64,
+    /// Achieved over granted; the target is at least 0.95.
+    pub ratio: f64,
+    /// 429s met; the target is 0 when the client is alone.
+    pub rate_limited: u64,
+}
+
+/// Sends `requests` reads through one client against a sandbox granting `rate_limit` a minute.
+pub async fn client(rate_limit: u32, requests: u32) -> Result<ClientBench, AppError> {
+    let granted = NonZeroU32::new(rate_limit)
+        .ok_or_else(|| AppError::Usage("--rate-limit must be at least 1".into()))?;
+    let sandbox = Sandbox::start(SandboxOptions {
+        matters: 200,
+        rate_limit,
+        ..Default::default()
+    })
+    .await?;
+    let client = ClioClient::new(&sandbox.clio_config(granted)?, RetryPolicy::fast())?;
+    let ids = sandbox.matter_ids();
+    let started = Instant::now();
+    for i in 0..requests as usize {
+        // A list request by id: forbidden matters list fine, so no 403 skews the timing.
+        let id = ids[i % ids.len()];
+        let req = ApiRequest::get("matters.json")
+            .query("ids[]", id.to_string())
+            .query("fields", "id,etag");
+        client.send(req).await?;
+    }
+    // n requests spaced by the period span n-1 periods: measure the rate between first and last.
+    let elapsed = started.elapsed().as_secs_f64().max(f64::EPSILON);
+    let achieved = f64::from(requests.saturating_sub(1)) * 60.0 / elapsed;
+    sandbox.stop().await;
+    Ok(ClientBench {
+        granted_per_minute: rate_limit,
+        requests,
+        elapsed_seconds: elapsed,
+        achieved_per_minute: achieved,
+        ratio: achieved / f64::from(rate_limit),
+        rate_limited: client.metrics().rate_limited,
+    })
+}
+
+pub fn print_client(b: &ClientBench, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "bench client: {} requests against a granted {} per minute",
+        b.requests, b.granted_per_minute
+    )?;
+    writeln!(out, "  elapsed            {:.2} s", b.elapsed_seconds)?;
+    writeln!(
+        out,
+        "  achieved           {:.1} per minute",
+        b.achieved_per_minute
+    )?;
+    writeln!(out, "  achieved / granted {:.3} (target >= 0.95)", b.ratio)?;
+    writeln!(out, "  429 answers        {} (target 0)", b.rate_limited)
+}

@@ -1,0 +1,178 @@
+//! The demo: an in-process sandbox, the field inventory by type, and a look at messy values.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::num::NonZeroU32;
+
+use futures::TryStreamExt;
+
+use crate::clio::matters::{MATTER_VALUE_FIELDS, MatterQuery};
+use crate::clio::types::{CustomField, Matter};
+use crate::clio::{ClioClient, ClioError, FieldType, RetryPolicy};
+use crate::error::AppError;
+use crate::sandbox::{Sandbox, SandboxOptions};
+
+/// What the demo runs on.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub matters: u32,
+    pub seed: u64,
+    /// Both the sandbox's budget and the client's ceiling (a fast budget so the demo is quick).
+    pub rate_limit: u32,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            matters: 2_000,
+            seed: 1,
+            rate_limit: 1_200,
+        }
+    }
+}
+
+/// Runs the demo, writing a readable report to `out`.
+pub async fn run(options: &DemoOptions, out: &mut dyn Write) -> Result<(), AppError> {
+    let sandbox = Sandbox::start(SandboxOptions {
+        matters: options.matters,
+        seed: options.seed,
+        rate_limit: options.rate_limit,
+        ..Default::default()
+    })
+    .await?;
+    let rate = NonZeroU32::new(options.rate_limit).unwrap_or(NonZeroU32::MIN);
+    let client = ClioClient::new(&sandbox.clio_config(rate)?, RetryPolicy::fast())?;
+    let user = client.who_am_i().await?;
+    writeln!(
+        out,
+        "clio-mcp demo: an embedded Clio sandbox at {} with {} matters",
+        sandbox.base_url, options.matters
+    )?;
+    writeln!(
+        out,
+        "Signed in as {} (user {})\n",
+        user.name.as_deref().unwrap_or("?"),
+        user.id
+    )?;
+
+    let fields = client.custom_fields("matter").await?;
+    let (total, counts) = count_values(&client).await?;
+    writeln!(
+        out,
+        "Custom field inventory, by type (values set / matters):"
+    )?;
+    let mut by_type: BTreeMap<String, Vec<&CustomField>> = BTreeMap::new();
+    for f in &fields {
+        by_type.entry(f.field_type.clone()).or_default().push(f);
+    }
+    for (kind, defs) in &by_type {
+        let advice = FieldType::parse(kind)
+            .map(write_advice)
+            .unwrap_or("a type this version does not know: read only");
+        writeln!(out, "  {kind}: {advice}")?;
+        for f in defs {
+            let set = counts.get(&f.id).copied().unwrap_or(0);
+            let deleted = if f.deleted { " (deleted)" } else { "" };
+            let gone = f
+                .picklist_options
+                .iter()
+                .filter(|o| o.deleted_at.is_some())
+                .count();
+            let options = match f.picklist_options.len() {
+                0 => String::new(),
+                n => format!(", {n} options, {gone} deleted"),
+            };
+            writeln!(
+                out,
+                "    - {} [id {}]{deleted}: {set} / {}{options}",
+                f.name, f.id, total
+            )?;
+        }
+    }
+
+    writeln!(out, "\nA few matters as intake left them:")?;
+    let query = MatterQuery {
+        fields: Some(MATTER_VALUE_FIELDS.to_string()),
+        limit: Some(5),
+        ..Default::default()
+    };
+    let (first, _) = client.page::<Matter>(query.request()).await?;
+    for m in first {
+        writeln!(
+            out,
+            "  {} ({})",
+            m.display_number.as_deref().unwrap_or("?"),
+            m.id
+        )?;
+        for v in m.custom_field_values.unwrap_or_default() {
+            let name = v.field_name.clone().unwrap_or_default();
+            if [
+                "Client Address",
+                "Client Phone",
+                "Fee Quote",
+                "Intake Date (typed)",
+                "Referral Source",
+            ]
+            .contains(&name.as_str())
+            {
+                let shown = v
+                    .value_text()
+                    .unwrap_or_else(|| "(empty)".to_string())
+                    .replace('\n', " / ");
+                writeln!(
+                    out,
+                    "      {name:<22} {shown}   [value id {}]",
+                    v.id.as_deref().unwrap_or("none yet")
+                )?;
+            }
+        }
+    }
+    let metrics = client.metrics();
+    writeln!(
+        out,
+        "\n{} requests to Clio, {} rate limited, {} retried, {} ms waiting for the limiter.",
+        metrics.total_requests, metrics.rate_limited, metrics.retries, metrics.waited_ms
+    )?;
+    sandbox.stop().await;
+    Ok(())
+}
+
+/// Counts, per definition, the matters with a value: one page request per 200 matters.
+async fn count_values(client: &ClioClient) -> Result<(usize, BTreeMap<u64, usize>), ClioError> {
+    let query = MatterQuery {
+        fields: Some("id,custom_field_values{id,custom_field}".to_string()),
+        ..Default::default()
+    };
+    let mut counts = BTreeMap::new();
+    let mut total = 0;
+    let mut pages = Box::pin(client.pages::<Matter>(query.request()));
+    while let Some(page) = pages.try_next().await? {
+        total += page.len();
+        for m in page {
+            for v in m.custom_field_values.unwrap_or_default() {
+                if let (Some(_), Some(def)) = (&v.id, v.definition_id()) {
+                    *counts.entry(def).or_default() += 1;
+                }
+            }
+        }
+    }
+    Ok((total, counts))
+}
+
+/// What can safely be written to a field of this type.
+pub fn write_advice(kind: FieldType) -> &'static str {
+    match kind {
+        FieldType::TextLine => "free text, up to 255 characters on one line: rules normalize it",
+        FieldType::TextArea => "free text, several lines: rules normalize it",
+        FieldType::Picklist => "only the id of one of its non-deleted options: a mapping problem",
+        FieldType::Currency => "whole numbers only (Clio rejects decimals)",
+        FieldType::Date => "a real date as YYYY-MM-DD",
+        FieldType::Time => "a time as HH:MM or HH:MM:SS (24 hours)",
+        FieldType::Email => "one email address",
+        FieldType::Url => "an http or https URL",
+        FieldType::Numeric => "a number (decimals allowed)",
+        FieldType::Checkbox => "true or false",
+        FieldType::Matter => "the id of a matter of this account",
+        FieldType::Contact => "the id of a contact",
+    }
+}

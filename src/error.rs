@@ -1,0 +1,16 @@
+//! The error of a whole command: each layer's error, linked with `#[from]`.
+
+use crate::clio::ClioError;
+use crate::config::ConfigError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Clio(#[from] ClioError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+}

@@ -1,0 +1,220 @@
+//! `/webhooks`: create, list, read, renew and delete, with Clio's model, event and expiry rules.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::sandbox::fields::{self, Schema};
+use crate::sandbox::http::{data_object, error, json_ok, param, params, path_id};
+use crate::sandbox::state::{SandboxState, lock};
+use crate::sandbox::store::{HookRec, etag, timestamp};
+
+const HOOK_SCHEMA: Schema = Schema {
+    fields: &[
+        ("id", None),
+        ("etag", None),
+        ("url", None),
+        ("model", None),
+        ("events", None),
+        ("fields", None),
+        ("status", None),
+        ("expires_at", None),
+        ("created_at", None),
+        ("shared_secret", None),
+    ],
+};
+const MODELS: &[&str] = &[
+    "matter",
+    "activity",
+    "bill",
+    "calendar_entry",
+    "communication",
+    "contact",
+    "task",
+    "document",
+    "folder",
+    "clio_payments_payment",
+];
+const MATTER_EVENTS: &[&str] = &["matter_opened", "matter_pended", "matter_closed"];
+
+fn invalid(message: impl Into<String>) -> Response {
+    error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", message)
+}
+
+fn render(h: &HookRec) -> Value {
+    json!({"id": h.id, "etag": etag("webhook", h.id, h.version), "url": h.url, "model": h.model, "events": h.events,
+        "fields": h.fields, "status": "pending", "expires_at": timestamp(h.expires_at), "created_at": timestamp(h.created_at),
+        "shared_secret": null})
+}
+
+fn expires_at(
+    data: &Map<String, Value>,
+    default: DateTime<Utc>,
+) -> Result<DateTime<Utc>, Response> {
+    let Some(raw) = data.get("expires_at") else {
+        return Ok(default);
+    };
+    let at = raw
+        .as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.with_timezone(&Utc))
+        .ok_or_else(|| invalid("expires_at must be an ISO 8601 timestamp"))?;
+    let now = Utc::now();
+    if at <= now {
+        return Err(invalid("expires_at must be in the future"));
+    }
+    if at > now + Duration::days(31) {
+        return Err(invalid("expires_at can be at most 31 days from now"));
+    }
+    Ok(at)
+}
+
+fn events(data: &Map<String, Value>, model: &str) -> Result<Option<Vec<String>>, Response> {
+    let Some(raw) = data.get("events") else {
+        return Ok(None);
+    };
+    let list: Vec<String> = raw
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if list.is_empty() {
+        return Err(invalid("events must be a non-empty list"));
+    }
+    for e in &list {
+        let ok = ["created", "updated", "deleted"].contains(&e.as_str())
+            || (model == "matter" && MATTER_EVENTS.contains(&e.as_str()));
+        if !ok {
+            return Err(invalid(format!(
+                "{e} is not a valid event for model {model}"
+            )));
+        }
+    }
+    Ok(Some(list))
+}
+
+fn selection(uri: &Uri) -> Result<fields::Selection, Response> {
+    fields::parse(param(&params(uri), "fields"), &HOOK_SCHEMA)
+        .map_err(|m| error(StatusCode::BAD_REQUEST, "BadRequest", m))
+}
+
+pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Bytes) -> Response {
+    let (sel, data) = match (selection(&uri), data_object(&body)) {
+        (Ok(s), Ok(d)) => (s, d),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let url = data.get("url").and_then(Value::as_str).unwrap_or("");
+    if !url::Url::parse(url).is_ok_and(|u| u.scheme() == "https") {
+        return invalid("url must be an https URL");
+    }
+    let model = data.get("model").and_then(Value::as_str).unwrap_or("");
+    if !MODELS.contains(&model) {
+        return invalid(format!("model must be one of {}", MODELS.join(", ")));
+    }
+    let events = match events(&data, model) {
+        Ok(e) => e.unwrap_or_else(|| vec!["created".into(), "updated".into(), "deleted".into()]),
+        Err(r) => return r,
+    };
+    let expires = match expires_at(&data, Utc::now() + Duration::days(3)) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let mut store = lock(&state.store);
+    store.next_webhook += 1;
+    let hook = HookRec {
+        id: store.next_webhook,
+        url: url.to_string(),
+        model: model.to_string(),
+        events,
+        fields: data
+            .get("fields")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        expires_at: expires,
+        created_at: Utc::now(),
+        version: 1,
+    };
+    let mut out = sel.apply(&render(&hook));
+    if sel.wants("shared_secret") {
+        out["shared_secret"] = json!(state.new_secret("whsec"));
+    }
+    store.webhooks.insert(hook.id, hook);
+    (StatusCode::CREATED, axum::Json(json!({"data": out}))).into_response()
+}
+
+pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response {
+    let sel = match selection(&uri) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let store = lock(&state.store);
+    let data: Vec<Value> = store
+        .webhooks
+        .values()
+        .map(|h| sel.apply(&render(h)))
+        .collect();
+    json_ok(json!({"data": data, "meta": {"paging": {}, "records": data.len()}}))
+}
+
+pub async fn get_one(
+    State(state): State<Arc<SandboxState>>,
+    Path(raw): Path<String>,
+    uri: Uri,
+) -> Response {
+    let sel = match selection(&uri) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let store = lock(&state.store);
+    match path_id(&raw).and_then(|id| store.webhooks.get(&id)) {
+        Some(h) => json_ok(json!({"data": sel.apply(&render(h))})),
+        None => error(StatusCode::NOT_FOUND, "NotFound", "webhook not found"),
+    }
+}
+
+/// Renewing is PATCHing `expires_at`, under the same 31-day rule.
+pub async fn update(
+    State(state): State<Arc<SandboxState>>,
+    Path(raw): Path<String>,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let (sel, data) = match (selection(&uri), data_object(&body)) {
+        (Ok(s), Ok(d)) => (s, d),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let mut store = lock(&state.store);
+    let Some(hook) = path_id(&raw).and_then(|id| store.webhooks.get_mut(&id)) else {
+        return error(StatusCode::NOT_FOUND, "NotFound", "webhook not found");
+    };
+    match (
+        expires_at(&data, hook.expires_at),
+        events(&data, &hook.model.clone()),
+    ) {
+        (Ok(at), Ok(ev)) => {
+            hook.expires_at = at;
+            if let Some(ev) = ev {
+                hook.events = ev;
+            }
+            hook.version += 1;
+            json_ok(json!({"data": sel.apply(&render(hook))}))
+        }
+        (Err(r), _) | (_, Err(r)) => r,
+    }
+}
+
+pub async fn delete(State(state): State<Arc<SandboxState>>, Path(raw): Path<String>) -> Response {
+    let mut store = lock(&state.store);
+    match path_id(&raw).and_then(|id| store.webhooks.remove(&id)) {
+        Some(_) => StatusCode::NO_CONTENT.into_response(),
+        None => error(StatusCode::NOT_FOUND, "NotFound", "webhook not found"),
+    }
+}
