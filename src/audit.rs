@@ -35,10 +35,12 @@
 
 mod entry;
 mod error;
+mod export;
 mod files;
 mod query;
 mod redact;
 mod report;
+mod table;
 mod verify;
 mod writer;
 
@@ -46,6 +48,7 @@ pub mod cli;
 
 pub use entry::{Action, AuditEntry, AuditEvent, GENESIS_HASH};
 pub use error::AuditError;
+pub use export::ExportFormat;
 pub use query::{AuditFilter, AuditPage, query, read_all};
 pub use report::render_html_report;
 pub use verify::{Problem, ProblemKind, VerifyReport, verify};

@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clap::{Args, Subcommand, ValueEnum};
-use serde_json::Value;
+use clap::{Args, Subcommand};
 
-use super::entry::{Action, AuditEntry};
+use super::entry::Action;
 use super::error::AuditError;
+use super::export::{ExportFormat, export};
 use super::files::private_options;
 use super::query::{AuditFilter, query, read_all};
 use super::report::render_html_report;
+use super::table::write_table;
 use super::verify::verify;
 
 /// Review the audit log.
@@ -48,15 +49,6 @@ pub enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         html: PathBuf,
     },
-}
-
-/// Export file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// One row per entry; text cells that a spreadsheet would run as a formula get a `'`.
-    Csv,
-    /// One JSON entry per line, as stored.
-    Jsonl,
 }
 
 /// Entry filters shared by `show` and `export`.
@@ -160,7 +152,7 @@ pub fn run(cmd: AuditCommand, home: &Path, out: &mut dyn Write) -> Result<ExitCo
     }
 }
 
-fn stdout_error(source: std::io::Error) -> AuditError {
+pub(crate) fn stdout_error(source: std::io::Error) -> AuditError {
     AuditError::Io {
         doing: "write to",
         path: PathBuf::from("standard output"),
@@ -219,191 +211,6 @@ fn run_verify(
     })
 }
 
-/// Long values would make the table unreadable; the export has them in full.
-fn clip(text: &str, max: usize) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max.saturating_sub(3)).collect();
-        format!("{cut}...")
-    }
-}
-
-fn show_value(value: &Value) -> String {
-    match value {
-        Value::Null => "-".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-fn table_row(e: &AuditEntry) -> [String; 9] {
-    let matter = match e.matter_id {
-        Some(m) => m.to_string(),
-        None if !e.read_matters.is_empty() => e
-            .read_matters
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
-        None => String::new(),
-    };
-    let field = match (&e.field_name, e.read_fields.is_empty()) {
-        (Some(name), _) => name.clone(),
-        (None, false) => e.read_fields.join(","),
-        (None, true) => String::new(),
-    };
-    let change = if e.old_value.is_null() && e.new_value.is_null() {
-        String::new()
-    } else {
-        format!(
-            "{} -> {}",
-            show_value(&e.old_value),
-            show_value(&e.new_value)
-        )
-    };
-    [
-        e.seq.to_string(),
-        e.ts.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        clip(&e.user, 24),
-        e.action.as_str().to_owned(),
-        clip(&e.tool, 24),
-        clip(&matter, 24),
-        clip(&field, 28),
-        clip(&change, 48),
-        clip(
-            e.outcome.as_deref().or(e.detail.as_deref()).unwrap_or(""),
-            32,
-        ),
-    ]
-}
-
-fn write_table(entries: &[AuditEntry], out: &mut dyn Write) -> std::io::Result<()> {
-    const HEADERS: [&str; 9] = [
-        "SEQ",
-        "TIME",
-        "USER",
-        "ACTION",
-        "TOOL",
-        "MATTER",
-        "FIELD",
-        "OLD -> NEW",
-        "OUTCOME",
-    ];
-    let rows: Vec<[String; 9]> = entries.iter().map(table_row).collect();
-    let mut widths = HEADERS.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        padded.join("  ").trim_end().to_owned()
-    };
-    writeln!(out, "{}", line(&HEADERS.map(str::to_owned)))?;
-    for row in &rows {
-        writeln!(out, "{}", line(row))?;
-    }
-    writeln!(out, "({} entries)", rows.len())
-}
-
-/// Spreadsheets run cells starting with these as formulas; a leading `'` keeps them text.
-fn defuse(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
-
-fn csv_value(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => defuse(s),
-        other => other.to_string(),
-    }
-}
-
-fn export(
-    entries: &[AuditEntry],
-    format: ExportFormat,
-    out: &mut dyn Write,
-) -> Result<(), AuditError> {
-    match format {
-        ExportFormat::Jsonl => {
-            for e in entries {
-                let line = serde_json::to_string(e)?;
-                writeln!(out, "{line}").map_err(stdout_error)?;
-            }
-        }
-        ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "seq",
-                "ts",
-                "user",
-                "session_id",
-                "tool",
-                "action",
-                "matter_id",
-                "field_name",
-                "field_def_id",
-                "value_instance_id",
-                "old_value",
-                "new_value",
-                "outcome",
-                "job_id",
-                "plan_id",
-                "detail",
-                "read_matters",
-                "read_fields",
-                "prev_hash",
-                "hash",
-            ])?;
-            let text = |o: &Option<String>| o.as_deref().map(defuse).unwrap_or_default();
-            let num = |o: Option<u64>| o.map(|n| n.to_string()).unwrap_or_default();
-            for e in entries {
-                w.write_record([
-                    e.seq.to_string(),
-                    e.ts.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                    defuse(&e.user),
-                    defuse(&e.session_id),
-                    defuse(&e.tool),
-                    e.action.as_str().to_owned(),
-                    num(e.matter_id),
-                    text(&e.field_name),
-                    num(e.field_def_id),
-                    text(&e.value_instance_id),
-                    csv_value(&e.old_value),
-                    csv_value(&e.new_value),
-                    text(&e.outcome),
-                    text(&e.job_id),
-                    text(&e.plan_id),
-                    text(&e.detail),
-                    e.read_matters
-                        .iter()
-                        .map(u64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                    defuse(&e.read_fields.join(";")),
-                    e.prev_hash.clone(),
-                    e.hash.clone(),
-                ])?;
-            }
-            w.flush().map_err(stdout_error)?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,11 +222,5 @@ mod tests {
             parse_since("2025-01-31T00:00:00Z").unwrap()
         );
         assert!(parse_since("yesterday").is_err());
-    }
-
-    #[test]
-    fn csv_cells_that_look_like_formulas_are_defused() {
-        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(defuse("Smith"), "Smith");
     }
 }

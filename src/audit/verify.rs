@@ -156,13 +156,29 @@ impl Checker {
         self.report.entries += 1;
         let seq = entry.seq;
         if !hash_ok {
+            // The stored seq is part of what was altered, so it only names the entry if it
+            // is where we expected; otherwise name the position.
+            let who = if seq == expected {
+                format!("entry {seq} ({place})")
+            } else {
+                format!(
+                    "{place}, where entry {expected} was expected, now claims to be entry {seq} and"
+                )
+            };
             self.problem(
-                Some(seq),
+                Some(expected),
                 file,
                 number,
                 ProblemKind::Altered,
-                format!("entry {seq} ({place}) was changed after it was written: its content does not match its hash"),
+                format!(
+                    "{who} was changed after it was written: its content does not match its hash"
+                ),
             );
+            self.expected_seq = expected.saturating_add(1);
+            self.expected_prev = Some(entry.hash.clone());
+            self.prev_place = place;
+            self.report.head = Some((seq, entry.hash));
+            return;
         }
         if seq > expected {
             let gap = if seq - expected == 1 {
@@ -188,6 +204,8 @@ impl Checker {
                     expected.saturating_sub(1)
                 ),
             );
+            // Keep checking the rest against the in-order entries, not this stray one.
+            return;
         } else if let Some(prev) = &self.expected_prev
             && *prev != entry.prev_hash
         {
