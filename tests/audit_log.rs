@@ -300,3 +300,20 @@ fn a_new_handle_continues_the_existing_chain() {
     assert_eq!(second.seq, 2);
     assert_eq!(second.prev_hash, first.hash);
 }
+
+#[test]
+fn entries_larger_than_the_tail_read_chunk_still_chain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = open(tmp.path());
+    let big = "x".repeat(200 * 1024);
+    let first = log
+        .append(AuditEvent::new(Action::Upload, "t").detail(big.clone()))
+        .unwrap();
+    let second = log
+        .append(AuditEvent::new(Action::Upload, "t").detail(big))
+        .unwrap();
+    let third = log.append(AuditEvent::new(Action::JobEnd, "t")).unwrap();
+    assert_eq!(second.prev_hash, first.hash);
+    assert_eq!(third.prev_hash, second.hash);
+    assert!(verify(tmp.path()).unwrap().is_ok());
+}
