@@ -1,5 +1,6 @@
 //! The error of a whole command: each layer's error, linked with `#[from]`.
 
+use crate::audit::AuditError;
 use crate::clio::ClioError;
 use crate::config::ConfigError;
 
@@ -9,6 +10,8 @@ pub enum AppError {
     Clio(#[from] ClioError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]

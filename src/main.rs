@@ -1,10 +1,12 @@
 //! The `clio-mcp` command line: parses arguments and hands over to the library.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use clio_mcp::audit::cli::AuditCommand;
 use clio_mcp::error::AppError;
 use clio_mcp::sandbox::{Faults, Sandbox, SandboxOptions};
 
@@ -15,6 +17,9 @@ use clio_mcp::sandbox::{Faults, Sandbox, SandboxOptions};
     about = "Safe, audited work on Clio Manage data for AI assistants"
 )]
 struct Cli {
+    /// State folder (audit log, plans, jobs); default: the platform data dir + /clio-mcp.
+    #[arg(long, global = true, env = "CLIO_MCP_HOME")]
+    home: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,6 +30,11 @@ enum Command {
     Sandbox(SandboxArgs),
     /// Show the field inventory and messy values of an in-process sandbox.
     Demo(DemoArgs),
+    /// Verify, browse, export and report on the audit log.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCommand,
+    },
     /// Benchmarks, reported as numbers.
     Bench {
         #[command(subcommand)]
@@ -113,9 +123,15 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
+}
+
+fn home(cli_home: Option<PathBuf>) -> Result<PathBuf, AppError> {
+    cli_home
+        .or_else(|| dirs::data_dir().map(|d| d.join("clio-mcp")))
+        .ok_or(AppError::Config(clio_mcp::config::ConfigError::NoHome))
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, AppError> {
@@ -129,6 +145,9 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 rate_limit: args.rate_limit,
             };
             clio_mcp::demo::run(&options, &mut out).await?;
+        }
+        Command::Audit { cmd } => {
+            return Ok(clio_mcp::audit::cli::run(cmd, &home(cli.home)?, &mut out)?);
         }
         Command::Bench {
             target:

@@ -1,6 +1,9 @@
 //! The embedded fake Clio Manage API: seed data, fault injection, per-token rate limiting.
 //! It serves on loopback only, in-process for tests and the demo or as `clio-mcp sandbox`.
 
+// Handlers return early with a ready `Response` (axum's idiom); its size does not matter here.
+#![allow(clippy::result_large_err)]
+
 pub mod account;
 pub mod documents;
 pub mod fields;
@@ -78,9 +81,9 @@ impl Sandbox {
     pub async fn start_on(options: SandboxOptions, port: u16) -> std::io::Result<Sandbox> {
         let store = seed::seed_store(options.matters, options.seed);
         let mut rng = seed::Rng::new(options.seed.wrapping_add(0xC110));
-        let access_token = format!("sbx-access-{:016x}", rng.next());
-        let refresh_token = format!("sbx-refresh-{:016x}", rng.next());
-        let client_secret = format!("sbx-secret-{:016x}", rng.next());
+        let access_token = format!("sbx-access-{:016x}", rng.next_u64());
+        let refresh_token = format!("sbx-refresh-{:016x}", rng.next_u64());
+        let client_secret = format!("sbx-secret-{:016x}", rng.next_u64());
         let client_id = "sandbox-client".to_string();
         let state = Arc::new(SandboxState {
             store: Mutex::new(store),

@@ -204,7 +204,7 @@ impl ClioClient {
                     self.back_off(failures, &endpoint, &format!("status {status}"))
                         .await;
                 }
-                304 => return self.from_cache(cache_key.as_deref()),
+                304 => return self.cached_answer(cache_key.as_deref()),
                 200..=299 => return self.success(answer, cache_key),
                 _ => return Err(ClioError::from_response(status, &answer.body)),
             }
@@ -281,7 +281,7 @@ impl ClioClient {
         })
     }
 
-    fn from_cache(&self, key: Option<&str>) -> Result<ApiResponse, ClioError> {
+    fn cached_answer(&self, key: Option<&str>) -> Result<ApiResponse, ClioError> {
         let cache = self.inner.etags.lock().unwrap_or_else(|e| e.into_inner());
         match key.and_then(|k| cache.entries.get(k)) {
             Some((etag, body)) => {

@@ -14,7 +14,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -22,7 +22,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+        if n == 0 { 0 } else { self.next_u64() % n }
     }
     pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
@@ -278,7 +278,7 @@ fn place(rng: &mut Rng) -> Place {
     Place {
         number: 10 + rng.below(9900) as u32,
         direction: rng.chance(35).then(|| *rng.pick(DIRECTIONS)),
-        street: *rng.pick(STREETS),
+        street: rng.pick::<&str>(STREETS),
         suffix: *rng.pick(SUFFIXES),
         unit,
         city,
@@ -479,7 +479,7 @@ pub fn seed_store(matters: u32, seed: u64) -> Store {
                 id,
                 display_number: format!("{:05}-{}", i + 1, last.replace(' ', "")),
                 description: format!("{last} v. {other}"),
-                status: *rng.pick(&statuses),
+                status: rng.pick::<&str>(&statuses),
                 open_date: created.date_naive().to_string(),
                 client_id: 7_000_001 + i,
                 client_name: format!("{first} {last}"),

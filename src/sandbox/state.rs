@@ -81,7 +81,7 @@ impl SandboxState {
     }
 
     pub fn roll(&self, probability: f64) -> bool {
-        probability > 0.0 && (lock(&self.rng).next() as f64 / u64::MAX as f64) < probability
+        probability > 0.0 && (lock(&self.rng).next_u64() as f64 / u64::MAX as f64) < probability
     }
 
     pub fn count(&self, f: impl FnOnce(&mut SandboxStats)) {
@@ -89,7 +89,7 @@ impl SandboxState {
     }
 
     pub fn new_secret(&self, prefix: &str) -> String {
-        let n = lock(&self.rng).next();
+        let n = lock(&self.rng).next_u64();
         format!("{prefix}-{n:016x}")
     }
 }
