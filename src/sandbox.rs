@@ -179,12 +179,13 @@ impl Sandbox {
         Some(format!("{}-{}", def.field_type.as_str(), v.number))
     }
 
-    /// The matter that owns value number `number`.
-    pub fn value_owner(&self, number: u64) -> Option<u64> {
-        lock(&self.state.store)
+    /// Value number `number` wherever it lives: (matter id, definition id, value).
+    pub fn value_record(&self, number: u64) -> Option<(u64, u64, Value)> {
+        let store = lock(&self.state.store);
+        store
             .values
             .get(&number)
-            .map(|v| v.matter_id)
+            .map(|v| (v.matter_id, v.def_id, v.value.clone()))
     }
 
     /// Changes a value behind the client's back (another user editing in Clio).

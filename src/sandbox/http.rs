@@ -104,13 +104,13 @@ fn rate_headers(r: &mut Response, limit: u32, remaining: u32, reset: u64) {
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
 }
 
-fn too_many(limit: u32, reset: u64, retry_after: u64) -> Response {
+fn too_many(limit: u32, remaining: u32, reset: u64, retry_after: u64) -> Response {
     let mut r = error(
         StatusCode::TOO_MANY_REQUESTS,
         "RateLimited",
         "You have exceeded the rate limit for this access token. Retry after the window resets.",
     );
-    rate_headers(&mut r, limit, 0, reset);
+    rate_headers(&mut r, limit, remaining, reset);
     r.headers_mut()
         .insert("retry-after", HeaderValue::from(retry_after.max(1)));
     r
@@ -174,7 +174,7 @@ pub async fn api_gate(
         if w.count >= limit {
             drop(windows);
             state.count(|s| s.rate_limited += 1);
-            return too_many(limit, reset, reset.saturating_sub(now));
+            return too_many(limit, 0, reset, reset.saturating_sub(now));
         }
         w.count += 1;
         (limit - w.count, reset)
@@ -192,7 +192,9 @@ pub async fn api_gate(
                 s.rate_limited += 1;
                 s.faults_injected += 1;
             });
-            return too_many(limit, reset, 1);
+            // A burst is a short throttle (as on endpoints with lower limits), not an
+            // exhausted window: the window's own count stands.
+            return too_many(limit, remaining, reset, 1);
         }
     }
     if state.roll(faults.server_error) {
