@@ -94,7 +94,11 @@ fn tokenize(value: &str) -> Vec<Tok> {
         .filter(|p| !collapse(p).is_empty())
         .enumerate()
     {
-        for w in collapse(part).split(' ') {
+        // A lone dash (`Unit 1500 - 1055 W Georgia St`) only separates; it is not a word.
+        for w in collapse(part)
+            .split(' ')
+            .filter(|w| !w.chars().all(|c| "-–—".contains(c)))
+        {
             out.push(Tok {
                 orig: w.to_string(),
                 up: w.to_uppercase(),
@@ -358,9 +362,10 @@ fn split_city(toks: &[Tok]) -> Result<(Vec<Tok>, Vec<Tok>), Outcome> {
             .find(|i| unit_at(toks, *i).is_some_and(|(_, n)| n == 2))
             .and_then(|i| end_after(i + 1).map(|_| i + 2))
     };
+    // A unit (`Ste 3000`) is a surer end of the street than a rarer suffix (`Ville`).
     match by_suffix(&is_common)
-        .or_else(|| by_suffix(&is_any))
         .or_else(by_unit)
+        .or_else(|| by_suffix(&is_any))
     {
         Some(e) => Ok((toks[..e].to_vec(), toks[e..].to_vec())),
         None => Err(Outcome::human(

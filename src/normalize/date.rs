@@ -64,7 +64,7 @@ pub(crate) fn apply(value: &str, opts: &DateOptions) -> Outcome {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        if word == "of" {
+        if word == "of" || word == "the" {
             continue;
         }
         if let Some((d, _)) = WEEKDAYS.iter().find(|(_, names)| names.contains(&word)) {
@@ -84,6 +84,9 @@ pub(crate) fn apply(value: &str, opts: &DateOptions) -> Outcome {
         Err(o) => return o,
     };
     let (y, m, d) = ymd;
+    if !(1..=12).contains(&m) {
+        return Outcome::invalid(format!("there is no month {m}; find out the real date"));
+    }
     let Some(date) = NaiveDate::from_ymd_opt(y, m, d) else {
         return Outcome::invalid(format!(
             "{} {d}, {y} does not exist; find out the real date",

@@ -30,13 +30,27 @@ fn suffix(word: &str) -> Option<&'static str> {
 }
 
 pub(crate) fn apply(value: &str, opts: &PersonNameOptions) -> Outcome {
+    let new = match render(value, opts) {
+        Ok(new) => new,
+        Err(o) => return o,
+    };
+    // Exotic case mappings can make a second pass differ; such names are left to a person.
+    if render(&new, opts).as_ref() != Ok(&new) {
+        return Outcome::human(
+            "this name has letters whose case cannot be settled; edit it by hand",
+        );
+    }
+    Outcome::settle(value, new)
+}
+
+fn render(value: &str, opts: &PersonNameOptions) -> Result<String, Outcome> {
     let s = collapse(value);
     if s.chars()
         .any(|c| c.is_ascii_digit() || matches!(c, '@' | '/' | '\\' | '(' | ')'))
     {
-        return Outcome::human(
+        return Err(Outcome::human(
             "this does not look like a person's name (digits or symbols); check the field",
-        );
+        ));
     }
     let s = s.replace(" ,", ",");
     let commas = s.matches(',').count();
@@ -53,14 +67,16 @@ pub(crate) fn apply(value: &str, opts: &PersonNameOptions) -> Outcome {
         } else if commas == 1 {
             format!("{}, {}", head.trim(), tail)
         } else {
-            return Outcome::human("the name has several commas; rewrite it as First Last by hand");
+            return Err(Outcome::human(
+                "the name has several commas; rewrite it as First Last by hand",
+            ));
         }
     } else {
         s.clone()
     };
     let words: Vec<&str> = ordered.split(' ').filter(|w| !w.is_empty()).collect();
     if words.is_empty() {
-        return Outcome::human("there is no name here; check the field");
+        return Err(Outcome::human("there is no name here; check the field"));
     }
     let last = words.len() - 1;
     let cased: Vec<String> = words
@@ -68,7 +84,7 @@ pub(crate) fn apply(value: &str, opts: &PersonNameOptions) -> Outcome {
         .enumerate()
         .map(|(i, w)| case_word(w, i, last))
         .collect();
-    Outcome::settle(value, cased.join(" "))
+    Ok(cased.join(" "))
 }
 
 /// `Smith Jr., John A.` -> `John A. Smith Jr.`

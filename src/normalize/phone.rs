@@ -47,7 +47,7 @@ fn parse(value: &str) -> Result<Nanp, Outcome> {
         ));
     }
     let allowed = |c: char| {
-        c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '.' | '+' | '–' | '—' | '‑')
+        c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '.' | '+' | '/' | '–' | '—' | '‑')
     };
     if let Some(bad) = main.chars().find(|c| !allowed(*c)) {
         return Err(Outcome::human(format!(

@@ -18,6 +18,8 @@ pub(crate) fn key(s: &str) -> String {
         .to_lowercase()
         .replace('&', " and ")
         .chars()
+        // `P.I.` is `PI` and `O'Brien` is `OBrien`: dots and apostrophes join, never split.
+        .filter(|c| !matches!(c, '.' | '\'' | '’'))
         .map(|c| {
             if c.is_alphanumeric() || "✓✔".contains(c) {
                 c
@@ -192,6 +194,7 @@ fn fuzzy(k: &str, threshold: f64, live: &[&PicklistOption]) -> Outcome {
             .total_cmp(&a.score)
             .then_with(|| a.label.cmp(&b.label))
     });
+    ranked.retain(|c| c.score > 0.0);
     ranked.truncate(5);
     let best = ranked.first().map_or(0.0, |c| c.score);
     let runner_up = ranked.get(1).map_or(0.0, |c| c.score);

@@ -89,7 +89,10 @@ pub(crate) fn capitalize(word: &str) -> String {
         let after_prefix_apostrophe =
             i == 2 && matches!(lower[1], '\'' | '’') && lower[0].is_alphabetic() && lower.len() > 3;
         if (!seen_alnum && c.is_alphabetic()) || after_prefix_apostrophe {
-            out.extend(c.to_uppercase());
+            // Title case, not upper case: `ß` becomes `Ss`, never `SS`.
+            let mut up = c.to_uppercase();
+            out.extend(up.next());
+            out.extend(up.flat_map(char::to_lowercase));
         } else {
             out.push(*c);
         }
