@@ -13,6 +13,7 @@ mod name;
 mod phone;
 mod picklist;
 mod rule;
+mod street;
 mod text;
 mod validate;
 
