@@ -10,7 +10,7 @@ static LOCAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 });
 static DOMAIN: LazyLock<Option<Regex>> =
-    LazyLock::new(|| compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"));
+    LazyLock::new(|| compile(r"(?i)^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"));
 
 /// Misspellings of the big mail providers, seen often enough to suggest (never to apply).
 const TYPO_DOMAINS: &[(&str, &str)] = &[
@@ -30,7 +30,7 @@ const TYPO_DOMAINS: &[(&str, &str)] = &[
     ("icloud.con", "icloud.com"),
 ];
 
-/// Whether `s` is an address we would write: one `@`, sane local part, dotted lowercase domain.
+/// Whether `s` is an address Clio can take: one `@`, sane local part, dotted domain.
 pub(crate) fn is_valid(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
