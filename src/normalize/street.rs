@@ -128,6 +128,13 @@ pub(crate) fn split_city(toks: &[Tok]) -> Result<(Vec<Tok>, Vec<Tok>), Outcome> 
     let by_suffix = |pred: &dyn Fn(&Tok) -> bool| {
         (2..toks.len())
             .filter(|i| pred(&toks[*i]))
+            .map(|i| {
+                // `Park Place Dr`: a street type right before another is part of the name.
+                // Not before `St`, which opening a city is Saint (`Main St St Louis`).
+                let next = toks.get(i + 1);
+                let typed = next.is_some_and(|t| is_common(t) && suffix_abbr(&t.up) != Some("ST"));
+                if typed { i + 1 } else { i }
+            })
             .find_map(end_after)
     };
     let by_unit = || {
@@ -171,21 +178,31 @@ fn starts_digit(w: &str) -> bool {
     w.chars().next().is_some_and(|c| c.is_ascii_digit())
 }
 
+/// Lines without a street: `PO BOX 12` (with a Canadian `STN A`), and rural routes `RR 2`.
 fn po_box(core: &[Tok]) -> Option<Out> {
     let words: Vec<&str> = core.iter().map(|t| t.up.as_str()).collect();
+    let code = |w: &str| (w.to_string(), Kind::Code);
+    if let ["RR", n] | ["RURAL", "ROUTE", n] = words.as_slice() {
+        return is_unit_id(n).then(|| vec![code("RR"), code(n)]);
+    }
     let rest = match words.as_slice() {
         ["PO", "BOX", rest @ ..] | ["P", "O", "BOX", rest @ ..] | ["POB", rest @ ..] => rest,
         ["POST", "OFFICE", "BOX", rest @ ..] | ["POBOX", rest @ ..] => rest,
         _ => return None,
     };
+    let mut out = vec![code("PO"), ("BOX".into(), Kind::Abbr)];
     match rest {
-        [n] if is_unit_id(n) => Some(vec![
-            ("PO".into(), Kind::Code),
-            ("BOX".into(), Kind::Abbr),
-            ((*n).into(), Kind::Code),
-        ]),
-        _ => None,
+        [n] if is_unit_id(n) => out.push(code(n)),
+        [n, "STATION" | "STN", stn] if is_unit_id(n) => {
+            out.extend([
+                code(n),
+                ("STN".into(), Kind::Abbr),
+                ((*stn).into(), Kind::Word),
+            ]);
+        }
+        _ => return None,
     }
+    Some(out)
 }
 
 fn house(core: &[Tok]) -> Result<Out, Outcome> {
