@@ -3,6 +3,17 @@
 //! Inventory first: free text (`text_line`, `text_area`) is where rules win, picklists are a
 //! mapping problem, currency and dates are validation problems. Every rule returns an
 //! [`Outcome`]; anything it cannot settle without guessing becomes `NeedsHuman`.
+//!
+//! | rule | field types |
+//! |---|---|
+//! | address, phone, person_name, whitespace, case | text_line, text_area |
+//! | email | email, text_line, text_area |
+//! | picklist | picklist (output: a live option id) |
+//! | currency | currency (whole amounts), numeric (cents kept) |
+//! | date | date, text_line, text_area |
+//!
+//! Contract, checked by property tests: a rule's `Change` always passes [`validate`] for the
+//! field, and normalizing that output again gives `AlreadyClean`.
 
 mod address;
 mod address_data;
@@ -186,6 +197,6 @@ pub(crate) fn compile(pattern: &str) -> Option<Regex> {
 }
 
 /// True when the lazily compiled `re` exists and matches.
-pub(crate) fn matches(re: &Option<Regex>, s: &str) -> bool {
+pub(crate) fn is_match(re: &Option<Regex>, s: &str) -> bool {
     re.as_ref().is_some_and(|r| r.is_match(s))
 }

@@ -1,6 +1,6 @@
 //! The email rule: unwrap, trim, lowercase the domain, and validate an address.
 
-use super::{Candidate, Outcome, compile, matches};
+use super::{Candidate, Outcome, compile, is_match};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -38,8 +38,8 @@ pub(crate) fn is_valid(s: &str) -> bool {
     !local.is_empty()
         && local.len() <= 64
         && s.len() <= 254
-        && matches(&LOCAL, local)
-        && matches(&DOMAIN, domain)
+        && is_match(&LOCAL, local)
+        && is_match(&DOMAIN, domain)
 }
 
 pub(crate) fn apply(value: &str) -> Outcome {

@@ -198,6 +198,7 @@ fn fuzzy(k: &str, threshold: f64, live: &[&PicklistOption]) -> Outcome {
     ranked.truncate(5);
     let best = ranked.first().map_or(0.0, |c| c.score);
     let runner_up = ranked.get(1).map_or(0.0, |c| c.score);
+    // Two near-equal matches mean the label is ambiguous, however high both score.
     if best >= threshold && best - runner_up >= 0.05 {
         if let Some(c) = ranked.into_iter().next() {
             return Outcome::Change { new: c.value };

@@ -1,6 +1,6 @@
 //! Whether a value can be written to a Clio custom field of a given type exactly as it is.
 
-use super::{FieldSpec, NormalizeError, compile, matches};
+use super::{FieldSpec, NormalizeError, compile, is_match};
 use crate::clio::FieldType;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -35,7 +35,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
             )),
         },
         FieldType::Contact | FieldType::Matter => {
-            if matches(&ID, value) {
+            if is_match(&ID, value) {
                 Ok(())
             } else {
                 fail(format!(
@@ -49,9 +49,9 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
             }
         }
         FieldType::Currency => {
-            if matches(&WHOLE, value) {
+            if is_match(&WHOLE, value) {
                 Ok(())
-            } else if matches(&NUMERIC, value) {
+            } else if is_match(&NUMERIC, value) {
                 fail(format!(
                     "Clio currency fields take whole amounts; {value:?} has cents, so decide how to round it"
                 ))
@@ -71,7 +71,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
             }
         }
         FieldType::Time => {
-            if matches(&TIME, value) {
+            if is_match(&TIME, value) {
                 Ok(())
             } else {
                 fail(format!(
@@ -89,7 +89,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
             }
         }
         FieldType::Numeric => {
-            if matches(&NUMERIC, value) {
+            if is_match(&NUMERIC, value) {
                 Ok(())
             } else {
                 fail(format!(
@@ -139,7 +139,7 @@ fn validate_option(field: &FieldSpec, value: &str) -> Result<(), NormalizeError>
             reason,
         })
     };
-    let Some(id) = value.parse::<u64>().ok().filter(|_| matches(&ID, value)) else {
+    let Some(id) = value.parse::<u64>().ok().filter(|_| is_match(&ID, value)) else {
         return fail(format!(
             "picklist fields take an option id, not {value:?}; use the picklist rule to map a label"
         ));
@@ -158,7 +158,7 @@ fn validate_option(field: &FieldSpec, value: &str) -> Result<(), NormalizeError>
 
 /// `YYYY-MM-DD` naming a day that exists.
 pub(crate) fn is_real_date(value: &str) -> bool {
-    matches(&DATE, value) && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok()
+    is_match(&DATE, value) && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok()
 }
 
 fn is_web_url(value: &str) -> bool {
