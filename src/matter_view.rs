@@ -90,7 +90,8 @@ pub struct FieldValueRow {
     pub field_type: Option<String>,
     /// The definition id (the same on every matter).
     pub definition_id: Option<u64>,
-    /// The value-instance id on this matter (e.g. `text_line-17`): what an update must name.
+    /// The value-instance id on this matter (e.g. `text_line-17`), what an update must name;
+    /// null when the field has no value here yet.
     pub value_id: Option<String>,
     /// The stored value (for a picklist, the option id).
     pub value: Value,
