@@ -7,6 +7,8 @@ use crate::config::ConfigError;
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
+    HttpSecurity(#[from] crate::http_security::HttpSecurityError),
+    #[error(transparent)]
     Clio(#[from] ClioError),
     #[error(transparent)]
     Config(#[from] ConfigError),

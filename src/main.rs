@@ -1,6 +1,7 @@
 //! The `clio-mcp` command line: parses arguments and hands over to the library.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -35,6 +36,13 @@ enum Command {
         #[command(subcommand)]
         cmd: AuditCommand,
     },
+    /// Run the MCP server over stdio (or streamable HTTP with --http).
+    Serve(ServeArgs),
+    /// Tool contracts.
+    Tools {
+        #[command(subcommand)]
+        cmd: ToolsCommand,
+    },
     /// Benchmarks, reported as numbers.
     Bench {
         #[command(subcommand)]
@@ -66,6 +74,34 @@ struct SandboxArgs {
     /// Latency added to every API answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8787).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Serve against an in-process sandbox with 2,000 fake matters: no Clio account needed.
+    #[arg(long)]
+    sandbox: bool,
+    /// Permit a non-loopback --http address; requires CLIO_MCP_HTTP_TOKEN (32+ characters).
+    #[arg(long, requires = "http")]
+    allow_remote: bool,
+    /// Another Host name to accept over HTTP (e.g. the name behind a reverse proxy).
+    #[arg(long = "allow-host", value_name = "HOST", requires = "http")]
+    allow_hosts: Vec<String>,
+    /// Another Origin to accept over HTTP, as scheme://host:port.
+    #[arg(long = "allow-origin", value_name = "ORIGIN", requires = "http")]
+    allow_origins: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum ToolsCommand {
+    /// Write one JSON contract per tool into DIR (and remove stale ones).
+    Export {
+        #[arg(default_value = "tools")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -135,6 +171,11 @@ fn home(cli_home: Option<PathBuf>) -> Result<PathBuf, AppError> {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    if let Command::Serve(args) = cli.command {
+        // stdout is the protocol channel here: never lock it in this thread.
+        clio_mcp::serve::run(serve_options(args, cli.home)).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Sandbox(args) => run_sandbox(args).await?,
@@ -149,6 +190,14 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Audit { cmd } => {
             return Ok(clio_mcp::audit::cli::run(cmd, &home(cli.home)?, &mut out)?);
         }
+        Command::Serve(_) => {}
+        Command::Tools {
+            cmd: ToolsCommand::Export { dir },
+        } => {
+            for path in clio_mcp::contracts::export(&dir)? {
+                writeln!(out, "wrote {}", path.display())?;
+            }
+        }
         Command::Bench {
             target:
                 BenchTarget::Client {
@@ -161,6 +210,25 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn serve_options(args: ServeArgs, home: Option<PathBuf>) -> clio_mcp::serve::ServeOptions {
+    let token = std::env::var(clio_mcp::http_security::TOKEN_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map(secrecy::SecretString::from);
+    clio_mcp::serve::ServeOptions {
+        http: args.http,
+        sandbox: args.sandbox,
+        security: clio_mcp::http_security::HttpSecurity {
+            allow_remote: args.allow_remote,
+            bearer_token: token,
+            extra_hosts: args.allow_hosts,
+            extra_origins: args.allow_origins,
+            ..Default::default()
+        },
+        home,
+    }
 }
 
 async fn run_sandbox(args: SandboxArgs) -> Result<(), AppError> {

@@ -1,0 +1,127 @@
+//! `clio-mcp serve`: builds the server (real Clio from the environment, or an in-process
+//! sandbox) and runs it over stdio or streamable HTTP.
+
+pub mod http;
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rmcp::ServiceExt;
+
+use crate::audit::{AuditLog, AuditOptions, audit_dir};
+use crate::clio::{ClioClient, RetryPolicy};
+use crate::config::{Config, ConfigError};
+use crate::error::AppError;
+use crate::http_security::HttpSecurity;
+use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::server::ClioMcpServer;
+
+/// Matters in the `--sandbox` account.
+pub const SANDBOX_MATTERS: u32 = 2_000;
+/// The `--sandbox` budget and the client's ceiling, per minute (fast, so trying it is quick).
+pub const SANDBOX_RATE: u32 = 1_200;
+
+/// What `serve` was asked to do.
+#[derive(Debug, Default)]
+pub struct ServeOptions {
+    /// Serve streamable HTTP on this address instead of stdio.
+    pub http: Option<SocketAddr>,
+    /// Serve against an in-process sandbox instead of Clio.
+    pub sandbox: bool,
+    /// HTTP security settings (ignored over stdio).
+    pub security: HttpSecurity,
+    /// State folder given on the command line; otherwise from the environment.
+    pub home: Option<PathBuf>,
+}
+
+/// Runs the server until the client disconnects (stdio) or Ctrl-C (HTTP).
+pub async fn run(options: ServeOptions) -> Result<(), AppError> {
+    if let Some(addr) = options.http {
+        // Refuse an unsafe bind before touching Clio or the disk.
+        options
+            .security
+            .check_bind(addr)
+            .map_err(|e| AppError::Usage(e.to_string()))?;
+    }
+    let (server, sandbox) = if options.sandbox {
+        let home = match options.home.clone() {
+            Some(h) => h,
+            None => default_home()?,
+        };
+        let sandbox = Sandbox::start(SandboxOptions {
+            matters: SANDBOX_MATTERS,
+            rate_limit: SANDBOX_RATE,
+            ..Default::default()
+        })
+        .await?;
+        let rate = NonZeroU32::new(SANDBOX_RATE).unwrap_or(NonZeroU32::MIN);
+        let client = ClioClient::new(&sandbox.clio_config(rate)?, RetryPolicy::default())?;
+        // Sandbox reads are kept apart from the real account's audit log.
+        let server = build(client, &home.join("sandbox")).await?;
+        tracing::info!(base_url = %sandbox.base_url, "serving against an in-process sandbox");
+        (server, Some(sandbox))
+    } else {
+        let mut config = Config::from_env()?;
+        if let Some(home) = options.home.clone() {
+            config.home = home;
+        }
+        if config.clio.credentials.access_token.is_none() {
+            return Err(ConfigError::MissingToken.into());
+        }
+        let client = ClioClient::new(&config.clio, RetryPolicy::default())?;
+        (build(client, &config.home).await?, None)
+    };
+    match options.http {
+        None => {
+            let running = server
+                .serve(rmcp::transport::stdio())
+                .await
+                .map_err(|e| AppError::Usage(format!("the MCP session did not start: {e}")))?;
+            running
+                .waiting()
+                .await
+                .map_err(|e| AppError::Usage(format!("the MCP session failed: {e}")))?;
+        }
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let bound = listener.local_addr()?;
+            eprintln!("clio-mcp: serving MCP on http://{bound}/mcp (Ctrl-C stops it)");
+            let ct = tokio_util::sync::CancellationToken::new();
+            let stop = ct.clone();
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                stop.cancel();
+            });
+            http::serve(listener, server, &options.security, ct).await?;
+        }
+    }
+    if let Some(sandbox) = sandbox {
+        sandbox.stop().await;
+    }
+    Ok(())
+}
+
+/// A server on `client`: checks the token by asking who it belongs to, and opens the audit
+/// log in `<home>/audit` with every secret of the client redacted.
+pub async fn build(client: ClioClient, home: &Path) -> Result<ClioMcpServer, AppError> {
+    let user = client.who_am_i().await?;
+    let name = user.name.clone().unwrap_or_else(|| "unknown".to_string());
+    let session = uuid::Uuid::new_v4().to_string();
+    let mut options = AuditOptions::new(format!("{name} (user {})", user.id), session);
+    for secret in client.secrets() {
+        options = options.secret(secret);
+    }
+    let audit = AuditLog::open(&audit_dir(home), options)?;
+    Ok(ClioMcpServer::new(client, Arc::new(audit)))
+}
+
+fn default_home() -> Result<PathBuf, AppError> {
+    if let Some(h) = std::env::var_os("CLIO_MCP_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(h));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("clio-mcp"))
+        .ok_or(AppError::Config(ConfigError::NoHome))
+}

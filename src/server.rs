@@ -1,0 +1,75 @@
+//! The MCP server: shared state (Clio client, audit log), server info, the summed tool router.
+
+mod prompts;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rmcp::handler::server::router::prompt::PromptRouter;
+use rmcp::handler::server::tool::ToolRouter;
+use rmcp::model::{Implementation, ServerCapabilities, ServerConfig, Tool};
+use rmcp::{ServerHandler, prompt_handler, tool_handler};
+
+use crate::audit::AuditLog;
+use crate::clio::ClioClient;
+
+/// What the assistant is told when it connects: the workflow, and what is not built yet.
+pub const INSTRUCTIONS: &str = "clio-mcp works on a law firm's Clio Manage custom fields. \
+Everything you read here is privileged client data: every read of matter values is recorded \
+in a tamper-evident audit log (which matters and fields, never the values).\n\
+Workflow: 1) inventory the fields with `list_custom_fields` (types, picklist options, what can \
+safely be written); 2) find the matters concerned with `find_matters` (paged: pass \
+`next_cursor` back unchanged); 3) read their values with `read_matter_fields` (at most 20 \
+matters a call); 4) propose changes as a table for a human to review. \
+Applying changes, job status and rollback are NOT available in this version: this server is \
+read-only, so say so rather than claiming to have changed anything. \
+`rate_limit_status` shows Clio's request budget; `audit_log` shows what was read or changed.";
+
+/// The clio-mcp MCP server. Cheap to clone: one per HTTP session shares the same client.
+#[derive(Clone)]
+pub struct ClioMcpServer {
+    pub(crate) client: ClioClient,
+    pub(crate) audit: Arc<AuditLog>,
+    tool_router: ToolRouter<ClioMcpServer>,
+    prompt_router: PromptRouter<ClioMcpServer>,
+}
+
+impl ClioMcpServer {
+    pub fn new(client: ClioClient, audit: Arc<AuditLog>) -> ClioMcpServer {
+        ClioMcpServer {
+            client,
+            audit,
+            tool_router: crate::tools::router(),
+            prompt_router: Self::prompt_router(),
+        }
+    }
+
+    /// Every tool this server offers, sorted by name, as `tools/list` shows them.
+    /// Needs no client: used by `tools export` and the contract tests.
+    pub fn tools() -> Vec<Tool> {
+        crate::tools::router().list_all()
+    }
+
+    /// The folder the audit log of this server writes to.
+    pub fn audit_dir(&self) -> PathBuf {
+        self.audit.dir().to_path_buf()
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+#[prompt_handler(router = self.prompt_router)]
+impl ServerHandler for ClioMcpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+                .with_title("Clio MCP"),
+        )
+        .with_instructions(INSTRUCTIONS)
+    }
+}

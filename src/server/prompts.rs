@@ -1,0 +1,63 @@
+//! The MCP prompts: ready-made instructions for the common workflows.
+
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{PromptMessage, Role};
+use rmcp::{prompt, prompt_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::ClioMcpServer;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NormalizeFieldArgs {
+    /// The custom field to normalize, by name or definition id.
+    pub field: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReviewJobArgs {
+    /// The job id to review.
+    pub job_id: String,
+}
+
+#[prompt_router(vis = "pub(super)")]
+impl ClioMcpServer {
+    /// Normalize one custom field's values across matters, with a human review before anything changes.
+    #[prompt(name = "normalize_field")]
+    async fn normalize_field(
+        &self,
+        Parameters(args): Parameters<NormalizeFieldArgs>,
+    ) -> Vec<PromptMessage> {
+        let text = format!(
+            "Help me normalize the Clio custom field {field:?} across our matters.\n\
+             1. Call list_custom_fields and find the field: note its type, definition id and \
+             what can safely be written to it (for a picklist, only its non-deleted options).\n\
+             2. Call find_matters to list the matters concerned (follow next_cursor to page), \
+             then read_matter_fields on them in batches of at most 20, asking only for this field.\n\
+             3. Group the distinct values you saw and propose, as a table, each current value \
+             -> the normalized value, with the number of matters and example matter numbers. \
+             Flag values you are unsure about instead of guessing, and never invent picklist options.\n\
+             4. Stop there and ask me to review the table. This server cannot apply changes yet; \
+             do not claim that anything was changed.",
+            field = args.field
+        );
+        vec![PromptMessage::new_text(Role::User, text)]
+    }
+
+    /// Review a finished job from the audit log: what changed, what failed, what needs a human.
+    #[prompt(name = "review_job")]
+    async fn review_job(&self, Parameters(args): Parameters<ReviewJobArgs>) -> Vec<PromptMessage> {
+        let text = format!(
+            "Review the clio-mcp job {job:?}.\n\
+             1. Call audit_log with job_id {job:?} and page through every entry (pass next_cursor back).\n\
+             2. Report: how many values were written (write-done), skipped because already equal, \
+             conflicts (the matter changed in Clio since it was read), and failures, with the \
+             matters and fields concerned.\n\
+             3. List every conflict and failure as a table (matter, field, old value, intended value, \
+             outcome) so a human can decide; say whether a rollback entry exists for the job.\n\
+             Do not change anything: this is a review.",
+            job = args.job_id
+        );
+        vec![PromptMessage::new_text(Role::User, text)]
+    }
+}

@@ -1,0 +1,107 @@
+//! The MCP tools, one per file, and the helpers that turn their outcomes into tool results.
+
+pub mod audit_log;
+pub mod find_matters;
+pub mod list_custom_fields;
+pub mod rate_limit_status;
+pub mod read_matter_fields;
+
+use rmcp::ErrorData;
+use rmcp::handler::server::tool::ToolRouter;
+use std::sync::Arc;
+
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::server::ClioMcpServer;
+
+/// Every tool's router, summed; the one place tools are registered.
+pub fn router() -> ToolRouter<ClioMcpServer> {
+    let mut router = ClioMcpServer::list_custom_fields_router()
+        + ClioMcpServer::find_matters_router()
+        + ClioMcpServer::read_matter_fields_router()
+        + ClioMcpServer::rate_limit_status_router()
+        + ClioMcpServer::audit_log_router();
+    for route in router.map.values_mut() {
+        route.attr.input_schema = Arc::new(compact_schema(&route.attr.input_schema));
+        if let Some(out) = &route.attr.output_schema {
+            route.attr.output_schema = Some(Arc::new(compact_schema(out)));
+        }
+    }
+    router
+}
+
+/// Drops what costs the assistant context without telling it anything: the `$schema` line
+/// (2020-12 is MCP's default), `"default": null`, Rust-specific integer formats and the
+/// `"minimum": 0` of unsigned integers (ids and counts are never negative).
+fn compact_schema(schema: &JsonObject) -> JsonObject {
+    fn walk(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter(|(k, v)| {
+                        !(k.as_str() == "$schema"
+                            || (k.as_str() == "default" && v.is_null())
+                            || (k.as_str() == "minimum" && v.as_u64() == Some(0))
+                            || (k.as_str() == "format"
+                                && v.as_str().is_some_and(|f| f.starts_with("uint"))))
+                    })
+                    .map(|(k, v)| (k.clone(), walk(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(walk).collect()),
+            other => other.clone(),
+        }
+    }
+    match walk(&Value::Object(schema.clone())) {
+        Value::Object(map) => map,
+        _ => schema.clone(),
+    }
+}
+
+/// A successful result: `out` as structured content, `text` as the short human rendering.
+pub(crate) fn structured<T: Serialize>(out: &T, text: String) -> Result<CallToolResult, ErrorData> {
+    let value = serde_json::to_value(out).map_err(|e| {
+        tracing::error!(error = %e, "could not serialise a tool result");
+        ErrorData::internal_error("could not encode the result", None)
+    })?;
+    let mut result = CallToolResult::structured(value);
+    result.content = vec![ContentBlock::text(text)];
+    Ok(result)
+}
+
+/// A failure the user can act on: a tool result with `isError: true`.
+pub(crate) fn user_error(message: impl Into<String>) -> Result<CallToolResult, ErrorData> {
+    Ok(CallToolResult::error(vec![ContentBlock::text(
+        message.into(),
+    )]))
+}
+
+/// An internal fault: logged in full, reported to the client without internals.
+pub(crate) fn internal(what: &str, error: &dyn std::fmt::Display) -> ErrorData {
+    tracing::error!(error = %error, "{what}");
+    ErrorData::internal_error(what.to_string(), None)
+}
+
+/// Shortens `text` to at most `max` characters, marking the cut with an ellipsis.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_keeps_short_text_and_marks_cuts() {
+        assert_eq!(clip("abc", 5), "abc");
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("ééééé", 3).chars().count(), 3);
+    }
+}

@@ -1,0 +1,151 @@
+//! Tool `find_matters`: compact, paged matter rows with Clio's filters.
+
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::clio::matters::MatterQuery;
+use crate::matter_view::{self, MatterRow};
+use crate::server::ClioMcpServer;
+use crate::tools::{structured, user_error};
+
+const DEFAULT_LIMIT: u32 = 25;
+const MAX_LIMIT: u32 = 200;
+const MAX_IDS: usize = 200;
+
+/// A matter status, as Clio names them.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MatterStatus {
+    Open,
+    Pending,
+    Closed,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindMattersArgs {
+    /// Free-text search over matter number and description (Clio's `query`).
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Only matters with this status.
+    #[serde(default)]
+    pub status: Option<MatterStatus>,
+    /// Only matters changed at or after this ISO 8601 time, e.g. `2024-05-01T00:00:00Z`.
+    #[serde(default)]
+    pub updated_since: Option<String>,
+    /// Only these matter ids (at most 200).
+    #[serde(default)]
+    pub ids: Option<Vec<u64>>,
+    /// `next_cursor` from the previous page, passed back unchanged; the other filters are
+    /// then taken from the cursor.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Matters per page, 1 to 200 (default 25).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FindMattersOutput {
+    pub matters: Vec<MatterRow>,
+    /// Pass back as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+#[tool_router(router = find_matters_router, vis = "pub(crate)")]
+impl ClioMcpServer {
+    /// Find matters by text, status, last change or ids. Returns compact rows (id, number,
+    /// description, status, updated_at), 25 per page by default; follow `next_cursor` for more.
+    #[tool(
+        name = "find_matters",
+        title = "Find matters",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<FindMattersOutput>()
+    )]
+    async fn find_matters(
+        &self,
+        Parameters(args): Parameters<FindMattersArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let req = match &args.cursor {
+            Some(cursor) => match matter_view::request_for_cursor(&self.client, cursor) {
+                Some(req) => req,
+                None => {
+                    return user_error(
+                        "cursor is not one this tool handed out: pass next_cursor back \
+                         unchanged, or leave it out to start from the first page",
+                    );
+                }
+            },
+            None => {
+                let ids = args.ids.clone().unwrap_or_default();
+                if ids.len() > MAX_IDS {
+                    return user_error(format!(
+                        "at most {MAX_IDS} ids per call ({} given); split the list",
+                        ids.len()
+                    ));
+                }
+                if let Some(since) = &args.updated_since
+                    && chrono::DateTime::parse_from_rfc3339(since.trim()).is_err()
+                    && chrono::NaiveDate::parse_from_str(since.trim(), "%Y-%m-%d").is_err()
+                {
+                    return user_error(format!(
+                        "updated_since {since:?} is not an ISO 8601 time; use e.g. \
+                         2024-05-01T00:00:00Z or 2024-05-01"
+                    ));
+                }
+                let status = args.status.map(|s| {
+                    match s {
+                        MatterStatus::Open => "open",
+                        MatterStatus::Pending => "pending",
+                        MatterStatus::Closed => "closed",
+                    }
+                    .to_string()
+                });
+                matter_view::first_page(MatterQuery {
+                    query: args.query.clone().filter(|q| !q.trim().is_empty()),
+                    status,
+                    updated_since: args.updated_since.as_ref().map(|s| s.trim().to_string()),
+                    ids,
+                    limit: Some(args.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)),
+                    ..Default::default()
+                })
+            }
+        };
+        let (matters, next_cursor) = match matter_view::list(&self.client, req).await {
+            Ok(page) => page,
+            Err(e) => return user_error(e.to_string()),
+        };
+        let mut text = format!("{} matters", matters.len());
+        for m in matters.iter().take(10) {
+            text.push_str(&format!(
+                "\n{} [{}] {} ({})",
+                m.display_number.as_deref().unwrap_or("?"),
+                m.id,
+                m.description.as_deref().unwrap_or(""),
+                m.status.as_deref().unwrap_or("?")
+            ));
+        }
+        if matters.len() > 10 {
+            text.push_str(&format!("\n… and {} more", matters.len() - 10));
+        }
+        if next_cursor.is_some() {
+            text.push_str("\nMore on the next page (next_cursor).");
+        }
+        structured(
+            &FindMattersOutput {
+                matters,
+                next_cursor,
+            },
+            text,
+        )
+    }
+}

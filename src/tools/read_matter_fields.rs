@@ -1,0 +1,103 @@
+//! Tool `read_matter_fields`: custom field values of a few matters, resolved and audited.
+
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::inventory;
+use crate::matter_view::{self, FieldFilter, MatterFields};
+use crate::server::ClioMcpServer;
+use crate::tools::{internal, structured, user_error};
+
+/// Most matters read in one call.
+pub const MAX_MATTERS: usize = 20;
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadMatterFieldsArgs {
+    /// The matter ids to read, 1 to 20.
+    pub matter_ids: Vec<u64>,
+    /// Only these fields, by name (case-insensitive) or definition id; all fields when absent.
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReadMatterFieldsOutput {
+    /// One entry per requested matter, in the order given; a matter that could not be read
+    /// carries an `error` and no fields.
+    pub matters: Vec<MatterFields>,
+}
+
+#[tool_router(router = read_matter_fields_router, vis = "pub(crate)")]
+impl ClioMcpServer {
+    /// Custom field values of up to 20 matters: name, type, definition id, value-instance id,
+    /// value, picklist label (deleted options marked). Per-matter errors (403, 404) are
+    /// reported in that matter's entry. Every read is audited (matters and fields, not values).
+    #[tool(
+        name = "read_matter_fields",
+        title = "Read matter custom fields",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<ReadMatterFieldsOutput>()
+    )]
+    async fn read_matter_fields(
+        &self,
+        Parameters(args): Parameters<ReadMatterFieldsArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let mut ids = args.matter_ids.clone();
+        let mut seen = std::collections::HashSet::new();
+        ids.retain(|id| seen.insert(*id));
+        if ids.is_empty() {
+            return user_error("give at least one matter id (find them with find_matters)");
+        }
+        if ids.len() > MAX_MATTERS {
+            return user_error(format!(
+                "at most {MAX_MATTERS} matters per call ({} given); read them in batches",
+                ids.len()
+            ));
+        }
+        let definitions = match inventory::matter_fields(&self.client).await {
+            Ok(d) => d,
+            Err(e) => return user_error(e.to_string()),
+        };
+        let filter = FieldFilter::new(args.fields.as_deref().unwrap_or_default());
+        let matters = matter_view::read_fields(
+            &self.client,
+            &self.audit,
+            "read_matter_fields",
+            &ids,
+            &definitions,
+            &filter,
+        )
+        .await
+        .map_err(|e| {
+            internal(
+                "could not record the read in the audit log, so no values are returned",
+                &e,
+            )
+        })?;
+        let mut text = String::new();
+        for m in &matters {
+            let number = m.display_number.as_deref().unwrap_or("?");
+            match &m.error {
+                Some(e) => text.push_str(&format!("matter {}: {e}\n", m.matter_id)),
+                None => text.push_str(&format!(
+                    "{number} [{}]: {} values\n",
+                    m.matter_id,
+                    m.fields.len()
+                )),
+            }
+        }
+        structured(
+            &ReadMatterFieldsOutput { matters },
+            text.trim_end().to_string(),
+        )
+    }
+}

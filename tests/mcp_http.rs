@@ -1,0 +1,198 @@
+//! Streamable HTTP over real sockets: initialize, Host/Origin checks, body cap, bearer token.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+
+use clio_mcp::clio::{ClioClient, RetryPolicy};
+use clio_mcp::http_security::{HttpSecurity, HttpSecurityError};
+use clio_mcp::sandbox::{Sandbox, SandboxOptions};
+use clio_mcp::serve::{ServeOptions, http};
+use rmcp::ServiceExt;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+const TOKEN: &str = "test-token-0123456789abcdef0123456789";
+
+struct Running {
+    addr: SocketAddr,
+    ct: CancellationToken,
+    _sandbox: Sandbox,
+    _home: tempfile::TempDir,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.ct.cancel();
+    }
+}
+
+async fn start(security: HttpSecurity) -> Running {
+    let sandbox = Sandbox::start(SandboxOptions {
+        matters: 50,
+        rate_limit: 6_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let config = sandbox
+        .clio_config(NonZeroU32::new(6_000).unwrap())
+        .unwrap();
+    let clio = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
+    let server = clio_mcp::serve::build(clio, home.path()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let ct = CancellationToken::new();
+    let task_ct = ct.clone();
+    tokio::spawn(async move { http::serve(listener, server, &security, task_ct).await });
+    Running {
+        addr,
+        ct,
+        _sandbox: sandbox,
+        _home: home,
+    }
+}
+
+fn initialize_body() -> String {
+    serde_json::json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "raw", "version": "0"}}
+    })
+    .to_string()
+}
+
+async fn post(addr: SocketAddr, headers: &[(&str, &str)], body: String) -> reqwest::Response {
+    let mut req = reqwest::Client::new()
+        .post(format!("http://{addr}/mcp"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_rmcp_client_initializes_and_calls_over_http() {
+    let r = start(HttpSecurity::default()).await;
+    let transport = StreamableHttpClientTransport::from_uri(format!("http://{}/mcp", r.addr));
+    let client = ().serve(transport).await.unwrap();
+    let info = client.peer_info().unwrap().server_info.clone().unwrap();
+    assert_eq!(info.name, "clio-mcp");
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 5);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_raw_initialize_from_a_loopback_origin_succeeds() {
+    let r = start(HttpSecurity::default()).await;
+    let resp = post(
+        r.addr,
+        &[("origin", "http://localhost:3000")],
+        initialize_body(),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn a_foreign_host_header_is_refused() {
+    let r = start(HttpSecurity::default()).await;
+    let resp = post(r.addr, &[("host", "evil.example.com")], initialize_body()).await;
+    assert_eq!(resp.status(), 403);
+}
+
+#[tokio::test]
+async fn a_foreign_origin_is_refused() {
+    let r = start(HttpSecurity::default()).await;
+    let resp = post(
+        r.addr,
+        &[("origin", "https://evil.example.com")],
+        initialize_body(),
+    )
+    .await;
+    assert_eq!(resp.status(), 403);
+}
+
+#[tokio::test]
+async fn an_oversize_body_is_refused() {
+    let r = start(HttpSecurity::default()).await;
+    let big = format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{{\"pad\":\"{}\"}}}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let resp = post(r.addr, &[], big).await;
+    assert_eq!(resp.status(), 413);
+}
+
+#[tokio::test]
+async fn a_remote_bind_is_refused_without_allow_remote_and_token() {
+    let remote: SocketAddr = "0.0.0.0:0".parse().unwrap();
+    let err = clio_mcp::serve::run(ServeOptions {
+        http: Some(remote),
+        sandbox: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("not a loopback address"), "{err}");
+    let flag_only = HttpSecurity {
+        allow_remote: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        flag_only.check_bind(remote),
+        Err(HttpSecurityError::RemoteNeedsToken { addr: remote })
+    );
+    let err = clio_mcp::serve::run(ServeOptions {
+        http: Some(remote),
+        sandbox: true,
+        security: flag_only,
+        home: None,
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("CLIO_MCP_HTTP_TOKEN"), "{err}");
+}
+
+#[tokio::test]
+async fn with_a_token_a_missing_or_wrong_bearer_is_refused() {
+    let r = start(HttpSecurity {
+        bearer_token: Some(SecretString::from(TOKEN)),
+        ..Default::default()
+    })
+    .await;
+    let resp = post(r.addr, &[], initialize_body()).await;
+    assert_eq!(resp.status(), 401);
+    let resp = post(
+        r.addr,
+        &[(
+            "authorization",
+            "Bearer wrong-token-0123456789abcdef0123456789",
+        )],
+        initialize_body(),
+    )
+    .await;
+    assert_eq!(resp.status(), 401);
+    let bearer = format!("Bearer {TOKEN}");
+    let resp = post(
+        r.addr,
+        &[("authorization", bearer.as_str())],
+        initialize_body(),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(format!("http://{}/mcp", r.addr))
+            .auth_header(TOKEN),
+    );
+    let client = ().serve(transport).await.unwrap();
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 5);
+    client.cancel().await.unwrap();
+}

@@ -1,0 +1,448 @@
+//! The MCP tools end to end: an rmcp client over an in-process pipe, the server on a sandbox.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::num::NonZeroU32;
+
+use base64::Engine;
+use clio_mcp::clio::{ClioClient, RetryPolicy};
+use clio_mcp::sandbox::{Sandbox, SandboxOptions};
+use clio_mcp::server::ClioMcpServer;
+use rmcp::model::{CallToolRequestParams, CallToolResult, GetPromptRequestParams};
+use rmcp::service::RunningService;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+struct Harness {
+    client: RunningService<RoleClient, ()>,
+    sandbox: Sandbox,
+    home: tempfile::TempDir,
+}
+
+async fn start() -> Harness {
+    let sandbox = Sandbox::start(SandboxOptions {
+        matters: 300,
+        rate_limit: 6_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let config = sandbox
+        .clio_config(NonZeroU32::new(6_000).unwrap())
+        .unwrap();
+    let clio = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
+    let server = clio_mcp::serve::build(clio, home.path()).await.unwrap();
+    let (server_io, client_io) = tokio::io::duplex(256 * 1024);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let client = ().serve(client_io).await.unwrap();
+    Harness {
+        client,
+        sandbox,
+        home,
+    }
+}
+
+async fn call(h: &Harness, name: &'static str, args: Value) -> CallToolResult {
+    let params = CallToolRequestParams::new(name).with_arguments(args.as_object().unwrap().clone());
+    h.client.call_tool(params).await.unwrap()
+}
+
+fn structured(r: &CallToolResult) -> &Value {
+    assert_ne!(r.is_error, Some(true), "tool error: {:?}", r.content);
+    r.structured_content.as_ref().expect("structured content")
+}
+
+fn text(r: &CallToolResult) -> String {
+    r.content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn wire_size(r: &CallToolResult) -> usize {
+    serde_json::to_string(r).unwrap().len()
+}
+
+fn audit_text(h: &Harness) -> String {
+    let mut all = String::new();
+    for entry in std::fs::read_dir(h.home.path().join("audit")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            all.push_str(&std::fs::read_to_string(path).unwrap());
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn every_tool_declares_all_four_hints_and_an_output_schema() {
+    for tool in ClioMcpServer::tools() {
+        let a = tool
+            .annotations
+            .clone()
+            .unwrap_or_else(|| panic!("{} has no annotations", tool.name));
+        assert!(a.read_only_hint.is_some(), "{}: read_only_hint", tool.name);
+        assert!(
+            a.destructive_hint.is_some(),
+            "{}: destructive_hint",
+            tool.name
+        );
+        assert!(
+            a.idempotent_hint.is_some(),
+            "{}: idempotent_hint",
+            tool.name
+        );
+        assert!(
+            a.open_world_hint.is_some(),
+            "{}: open_world_hint",
+            tool.name
+        );
+        assert!(tool.output_schema.is_some(), "{}: output schema", tool.name);
+        assert!(tool.title.is_some(), "{}: title", tool.name);
+        // This version only reads.
+        assert_eq!(a.read_only_hint, Some(true), "{}", tool.name);
+        assert_eq!(a.destructive_hint, Some(false), "{}", tool.name);
+    }
+}
+
+#[tokio::test]
+async fn lists_the_five_tools_under_twelve_kilobytes_with_clio_mcp_server_info() {
+    let h = start().await;
+    let info = h.client.peer_info().unwrap();
+    assert_eq!(info.server_info.as_ref().unwrap().name, "clio-mcp");
+    assert_eq!(
+        info.server_info.as_ref().unwrap().version,
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(
+        info.instructions
+            .as_deref()
+            .unwrap()
+            .contains("NOT available")
+    );
+    let listed = h.client.list_tools(None).await.unwrap();
+    let mut names: Vec<String> = listed.tools.iter().map(|t| t.name.to_string()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "audit_log",
+            "find_matters",
+            "list_custom_fields",
+            "rate_limit_status",
+            "read_matter_fields"
+        ]
+    );
+    let size = serde_json::to_string(&listed).unwrap().len();
+    assert!(size < 12 * 1024, "tools/list is {size} bytes");
+}
+
+#[tokio::test]
+async fn list_custom_fields_groups_by_type_with_advice_and_deleted_options() {
+    let h = start().await;
+    let r = call(&h, "list_custom_fields", json!({})).await;
+    assert!(wire_size(&r) < 8 * 1024, "{} bytes", wire_size(&r));
+    let out = structured(&r);
+    assert_eq!(out["total_fields"], 20);
+    let groups = out["groups"].as_array().unwrap();
+    let picklist = groups
+        .iter()
+        .find(|g| g["field_type"] == "picklist")
+        .unwrap();
+    assert!(
+        picklist["write_advice"]
+            .as_str()
+            .unwrap()
+            .contains("option")
+    );
+    let practice = picklist["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Practice Area")
+        .unwrap();
+    assert_eq!(practice["required"], true);
+    let options = practice["options"].as_array().unwrap();
+    assert_eq!(options.len(), 7);
+    assert_eq!(options.iter().filter(|o| o["deleted"] == true).count(), 1);
+    assert!(
+        groups
+            .iter()
+            .flat_map(|g| g["fields"].as_array().unwrap())
+            .any(|f| f["deleted"] == true)
+    );
+    assert!(text(&r).contains("picklist"));
+
+    // Paged: two fields a page.
+    let first = call(&h, "list_custom_fields", json!({"limit": 2})).await;
+    let cursor = structured(&first)["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = call(
+        &h,
+        "list_custom_fields",
+        json!({"limit": 2, "cursor": cursor}),
+    )
+    .await;
+    assert!(!structured(&second)["groups"].as_array().unwrap().is_empty());
+    let bad = call(&h, "list_custom_fields", json!({"cursor": "abc"})).await;
+    assert_eq!(bad.is_error, Some(true));
+}
+
+#[tokio::test]
+async fn find_matters_pages_with_an_opaque_cursor_under_eight_kilobytes() {
+    let h = start().await;
+    let r = call(&h, "find_matters", json!({})).await;
+    assert!(wire_size(&r) < 8 * 1024, "{} bytes", wire_size(&r));
+    let out = structured(&r);
+    let rows = out["matters"].as_array().unwrap();
+    assert_eq!(rows.len(), 25);
+    for key in [
+        "id",
+        "display_number",
+        "description",
+        "status",
+        "updated_at",
+    ] {
+        assert!(rows[0].get(key).is_some(), "row lacks {key}");
+    }
+    let cursor = out["next_cursor"].as_str().unwrap().to_string();
+    assert!(
+        !cursor.contains("http"),
+        "cursor should be opaque: {cursor}"
+    );
+    let next = call(&h, "find_matters", json!({"cursor": cursor})).await;
+    let next_rows = structured(&next)["matters"].as_array().unwrap().clone();
+    assert_eq!(next_rows.len(), 25);
+    assert_ne!(next_rows[0]["id"], rows[0]["id"]);
+
+    let by_ids = call(
+        &h,
+        "find_matters",
+        json!({"ids": [rows[0]["id"], rows[1]["id"]]}),
+    )
+    .await;
+    assert_eq!(structured(&by_ids)["matters"].as_array().unwrap().len(), 2);
+    let closed = call(&h, "find_matters", json!({"status": "closed", "limit": 5})).await;
+    for m in structured(&closed)["matters"].as_array().unwrap() {
+        assert_eq!(m["status"], "Closed");
+    }
+}
+
+#[tokio::test]
+async fn find_matters_refuses_bogus_and_foreign_cursors_and_bad_arguments() {
+    let h = start().await;
+    let bogus = call(&h, "find_matters", json!({"cursor": "not-a-cursor!!"})).await;
+    assert_eq!(bogus.is_error, Some(true));
+    assert!(text(&bogus).contains("next_cursor"));
+    let foreign = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode("https://evil.example/api/v4/matters.json?page_token=x");
+    let r = call(&h, "find_matters", json!({"cursor": foreign})).await;
+    assert_eq!(r.is_error, Some(true));
+    let r = call(&h, "find_matters", json!({"updated_since": "last tuesday"})).await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text(&r).contains("ISO 8601"));
+    let r = call(&h, "find_matters", json!({"status": "archived"})).await;
+    assert_eq!(r.is_error, Some(true));
+    let r = call(&h, "find_matters", json!({"limit": "many"})).await;
+    assert_eq!(r.is_error, Some(true));
+    let r = call(&h, "find_matters", json!({"bogus_field": 1})).await;
+    assert_eq!(r.is_error, Some(true));
+}
+
+#[tokio::test]
+async fn read_matter_fields_resolves_values_reports_forbidden_per_matter_and_audits() {
+    let h = start().await;
+    let forbidden = h.sandbox.forbidden_matters()[0];
+    let page = call(&h, "find_matters", json!({"limit": 3})).await;
+    let ok_id = structured(&page)["matters"][0]["id"].as_u64().unwrap();
+    let r = call(
+        &h,
+        "read_matter_fields",
+        json!({"matter_ids": [ok_id, forbidden, 999_999_999]}),
+    )
+    .await;
+    let matters = structured(&r)["matters"].as_array().unwrap().clone();
+    assert_eq!(matters.len(), 3);
+    assert_eq!(matters[0]["matter_id"], ok_id);
+    assert!(matters[0].get("error").is_none());
+    let fields = matters[0]["fields"].as_array().unwrap();
+    assert!(!fields.is_empty());
+    for f in fields {
+        assert!(f["definition_id"].is_u64(), "{f}");
+        // No value-instance id means the field has no value on this matter yet.
+        assert!(f["value_id"].is_string() || f["value"].is_null(), "{f}");
+        assert!(f["name"].is_string(), "{f}");
+    }
+    if let Some(p) = fields
+        .iter()
+        .find(|f| f["field_type"] == "picklist" && !f["value"].is_null())
+    {
+        assert!(p["picklist_label"].is_string(), "{p}");
+    }
+    let denied = matters[1]["error"].as_str().unwrap();
+    assert!(
+        denied.contains("403") && denied.contains("permission"),
+        "{denied}"
+    );
+    assert!(matters[2]["error"].as_str().unwrap().contains("404"));
+
+    // Field filter by name and by definition id.
+    let def_id = fields[0]["definition_id"].as_u64().unwrap();
+    let name = fields[0]["name"].as_str().unwrap().to_lowercase();
+    let r = call(
+        &h,
+        "read_matter_fields",
+        json!({"matter_ids": [ok_id], "fields": [name]}),
+    )
+    .await;
+    assert_eq!(
+        structured(&r)["matters"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = call(
+        &h,
+        "read_matter_fields",
+        json!({"matter_ids": [ok_id], "fields": [def_id.to_string()]}),
+    )
+    .await;
+    assert_eq!(
+        structured(&r)["matters"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The audit log records the reads (matters and field names), not values, never a token.
+    let log = audit_text(&h);
+    let reads: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == "read")
+        .collect();
+    assert_eq!(reads.len(), 3);
+    assert_eq!(reads[0]["read_matters"], json!([ok_id]));
+    assert_eq!(reads[0]["tool"], "read_matter_fields");
+    assert!(!reads[0]["read_fields"].as_array().unwrap().is_empty());
+    for secret in [
+        &h.sandbox.access_token,
+        &h.sandbox.refresh_token,
+        &h.sandbox.client_secret,
+    ] {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a secret reached the audit log"
+        );
+    }
+    let some_value = fields
+        .iter()
+        .find_map(|f| f["value"].as_str().filter(|v| v.len() > 6))
+        .map(str::to_string);
+    if let Some(v) = some_value {
+        assert!(!log.contains(&v), "a value reached the audit log: {v}");
+    }
+}
+
+#[tokio::test]
+async fn read_matter_fields_refuses_empty_or_oversized_batches_and_bad_arguments() {
+    let h = start().await;
+    let r = call(&h, "read_matter_fields", json!({"matter_ids": []})).await;
+    assert_eq!(r.is_error, Some(true));
+    let many: Vec<u64> = (1..=21).collect();
+    let r = call(&h, "read_matter_fields", json!({"matter_ids": many})).await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text(&r).contains("at most 20"));
+    let r = call(&h, "read_matter_fields", json!({})).await;
+    assert_eq!(r.is_error, Some(true));
+    let r = call(&h, "read_matter_fields", json!({"matter_ids": ["x"]})).await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(!h.home.path().join("audit").exists() || !audit_text(&h).contains("\"read\""));
+}
+
+#[tokio::test]
+async fn rate_limit_status_reports_limiter_and_counters() {
+    let h = start().await;
+    call(&h, "find_matters", json!({"limit": 1})).await;
+    let r = call(&h, "rate_limit_status", json!({})).await;
+    let out = structured(&r);
+    assert_eq!(out["limiter"]["ceiling_per_minute"], 6_000);
+    assert!(out["metrics"]["total_requests"].as_u64().unwrap() >= 2);
+    assert!(out["metrics"].get("rate_limited").is_some());
+    assert!(out["metrics"].get("retries").is_some());
+    assert!(out["metrics"].get("waited_ms").is_some());
+    assert!(text(&r).contains("requests"));
+}
+
+#[tokio::test]
+async fn audit_log_filters_and_pages_reads() {
+    let h = start().await;
+    let page = call(&h, "find_matters", json!({"limit": 3})).await;
+    let ids: Vec<u64> = structured(&page)["matters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_u64().unwrap())
+        .collect();
+    for id in &ids {
+        call(&h, "read_matter_fields", json!({"matter_ids": [id]})).await;
+    }
+    let r = call(&h, "audit_log", json!({"action": "read", "limit": 2})).await;
+    let out = structured(&r);
+    assert_eq!(out["entries"].as_array().unwrap().len(), 2);
+    let cursor = out["next_cursor"].as_str().unwrap().to_string();
+    let r = call(&h, "audit_log", json!({"action": "read", "cursor": cursor})).await;
+    assert_eq!(structured(&r)["entries"].as_array().unwrap().len(), 1);
+    let r = call(&h, "audit_log", json!({"matter_id": ids[1]})).await;
+    let entries = structured(&r)["entries"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["read_matters"], json!([ids[1]]));
+    assert!(wire_size(&r) < 8 * 1024);
+    let r = call(&h, "audit_log", json!({"action": "explode"})).await;
+    assert_eq!(r.is_error, Some(true));
+    let r = call(&h, "audit_log", json!({"since": "yesterday"})).await;
+    assert_eq!(r.is_error, Some(true));
+    let r = call(
+        &h,
+        "audit_log",
+        json!({"since": "2000-01-01T00:00:00Z", "job_id": "none"}),
+    )
+    .await;
+    assert!(structured(&r)["entries"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn prompts_cover_normalizing_a_field_and_reviewing_a_job() {
+    let h = start().await;
+    let prompts = h.client.list_prompts(None).await.unwrap().prompts;
+    let mut names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["normalize_field", "review_job"]);
+    let args = json!({"field": "Referral Source"})
+        .as_object()
+        .unwrap()
+        .clone();
+    let got = h
+        .client
+        .get_prompt(GetPromptRequestParams::new("normalize_field").with_arguments(args))
+        .await
+        .unwrap();
+    let shown = serde_json::to_string(&got).unwrap();
+    assert!(shown.contains("Referral Source") && shown.contains("list_custom_fields"));
+    let args = json!({"job_id": "job-1"}).as_object().unwrap().clone();
+    let got = h
+        .client
+        .get_prompt(GetPromptRequestParams::new("review_job").with_arguments(args))
+        .await
+        .unwrap();
+    assert!(serde_json::to_string(&got).unwrap().contains("audit_log"));
+}
