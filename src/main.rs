@@ -97,7 +97,8 @@ struct ServeArgs {
 
 #[derive(Subcommand)]
 enum ToolsCommand {
-    /// Write one JSON contract per tool into DIR (and remove stale ones).
+    /// Write one JSON contract per tool into DIR (and remove stale ones), and refresh the
+    /// README's tool table when run from the project root.
     Export {
         #[arg(default_value = "tools")]
         dir: PathBuf,
@@ -196,6 +197,10 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         } => {
             for path in clio_mcp::contracts::export(&dir)? {
                 writeln!(out, "wrote {}", path.display())?;
+            }
+            let readme = std::path::Path::new("README.md");
+            if readme.exists() && clio_mcp::contracts::update_readme(readme)? {
+                writeln!(out, "refreshed the tool table in README.md")?;
             }
         }
         Command::Bench {

@@ -141,3 +141,16 @@ fn the_manifest_validator_catches_a_secret_without_target() {
         .remove("secret_target");
     assert!(!jsonschema::is_valid(&schema, &m));
 }
+
+#[test]
+fn readme_tool_table_is_generated_from_the_contracts() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = clio_mcp::contracts::readme_section(&readme)
+        .expect("README.md has the generated tool table markers");
+    let expected = clio_mcp::contracts::readme_table().unwrap();
+    assert_eq!(
+        section, expected,
+        "README.md's tool table is stale: run `cargo run -- tools export tools/` from the project root"
+    );
+}
