@@ -8,8 +8,8 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::sandbox::fields::{self, Schema};
-use crate::sandbox::http::{error, json_ok, param, params, path_id, with_etag};
+use crate::sandbox::fields::Schema;
+use crate::sandbox::http::{Answer, error, json_ok, param, params, path_id, selection, with_etag};
 use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::store::etag;
 
@@ -52,36 +52,36 @@ fn oauth_error(status: StatusCode, kind: &str, description: &str) -> Response {
 }
 
 /// The refresh grant (and a fixed authorization code for local experiments).
-pub async fn token(State(state): State<Arc<SandboxState>>, body: Bytes) -> Response {
+pub async fn token(State(state): State<Arc<SandboxState>>, body: Bytes) -> Answer {
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let mut tokens = lock(&state.tokens);
     if get("client_id") != Some(tokens.client_id.as_str())
         || get("client_secret") != Some(tokens.client_secret.as_str())
     {
-        return oauth_error(
+        return Err(oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "Client authentication failed",
-        );
+        ));
     }
     let granted = match get("grant_type") {
         Some("refresh_token") => get("refresh_token").is_some_and(|r| tokens.refresh.contains(r)),
         Some("authorization_code") => get("code") == Some("sandbox-code"),
         _ => {
-            return oauth_error(
+            return Err(oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
                 "grant_type must be authorization_code or refresh_token",
-            );
+            ));
         }
     };
     if !granted {
-        return oauth_error(
+        return Err(oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "The provided authorization grant is invalid, expired or revoked",
-        );
+        ));
     }
     tokens.issued += 1;
     let access = state.new_secret("sbx-access");
@@ -94,36 +94,30 @@ pub async fn token(State(state): State<Arc<SandboxState>>, body: Bytes) -> Respo
     }
     drop(tokens);
     state.count(|s| s.token_refreshes += 1);
-    json_ok(answer)
+    Ok(json_ok(answer))
 }
 
-pub async fn who_am_i(uri: Uri) -> Response {
+pub async fn who_am_i(uri: Uri) -> Answer {
     let p = params(&uri);
-    let selection = match fields::parse(param(&p, "fields"), &USER_SCHEMA) {
-        Ok(s) => s,
-        Err(m) => return error(StatusCode::BAD_REQUEST, "BadRequest", m),
-    };
+    let selection = selection(&p, &USER_SCHEMA)?;
     let user = json!({"id": 344_001, "etag": etag("user", 344_001, 1), "name": "Sandra Paralegal", "first_name": "Sandra",
         "last_name": "Paralegal", "email": "sandra@sandbox-firm.example", "time_zone": "Eastern Time (US & Canada)"});
-    json_ok(json!({"data": selection.apply(&user)}))
+    Ok(json_ok(json!({"data": selection.apply(&user)})))
 }
 
-pub async fn list_fields(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response {
+pub async fn list_fields(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
     let p = params(&uri);
-    let selection = match fields::parse(param(&p, "fields"), &FIELD_SCHEMA) {
-        Ok(s) => s,
-        Err(m) => return error(StatusCode::BAD_REQUEST, "BadRequest", m),
-    };
+    let selection = selection(&p, &FIELD_SCHEMA)?;
     let parent = match param(&p, "parent_type").map(str::to_ascii_lowercase) {
         None => None,
         Some(t) if t == "matter" => Some("Matter"),
         Some(t) if t == "contact" => Some("Contact"),
         Some(t) => {
-            return error(
+            return Err(error(
                 StatusCode::BAD_REQUEST,
                 "BadRequest",
                 format!("parent_type={t} must be matter or contact"),
-            );
+            ));
         }
     };
     let deleted = param(&p, "deleted").map(|d| d == "true");
@@ -144,25 +138,24 @@ pub async fn list_fields(State(state): State<Arc<SandboxState>>, uri: Uri) -> Re
         .map(|d| selection.apply(&store.render_def(d)))
         .collect();
     // Fewer definitions than a page holds: no next link.
-    json_ok(json!({"data": data, "meta": {"paging": {}, "records": data.len()}}))
+    Ok(json_ok(
+        json!({"data": data, "meta": {"paging": {}, "records": data.len()}}),
+    ))
 }
 
 pub async fn get_field(
     State(state): State<Arc<SandboxState>>,
     Path(raw): Path<String>,
     uri: Uri,
-) -> Response {
+) -> Answer {
     let p = params(&uri);
-    let selection = match fields::parse(param(&p, "fields"), &FIELD_SCHEMA) {
-        Ok(s) => s,
-        Err(m) => return error(StatusCode::BAD_REQUEST, "BadRequest", m),
-    };
+    let selection = selection(&p, &FIELD_SCHEMA)?;
     let store = lock(&state.store);
-    match path_id(&raw).and_then(|id| store.defs.get(&id)) {
-        Some(d) => with_etag(
-            json!({"data": selection.apply(&store.render_def(d))}),
-            &etag("custom_field", d.id, d.version),
-        ),
-        None => error(StatusCode::NOT_FOUND, "NotFound", "custom field not found"),
-    }
+    let d = path_id(&raw)
+        .and_then(|id| store.defs.get(&id))
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "NotFound", "custom field not found"))?;
+    Ok(with_etag(
+        json!({"data": selection.apply(&store.render_def(d))}),
+        &etag("custom_field", d.id, d.version),
+    ))
 }

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::sandbox::fields::{self, Schema};
-use crate::sandbox::http::{data_object, error, json_ok, param, params, path_id};
+use crate::sandbox::fields::Schema;
+use crate::sandbox::http::{
+    Answer, data_object, error, json_ok, param, params, path_id, selection,
+};
 use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::store::{DocRec, etag, timestamp};
 
@@ -60,49 +62,40 @@ fn render(state: &SandboxState, d: &DocRec) -> Value {
     })
 }
 
-fn selection(uri: &Uri) -> Result<fields::Selection, Response> {
-    fields::parse(param(&params(uri), "fields"), &DOC_SCHEMA)
-        .map_err(|m| error(StatusCode::BAD_REQUEST, "BadRequest", m))
-}
-
-pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Bytes) -> Response {
-    let sel = match selection(&uri) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let data = match data_object(&body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Bytes) -> Answer {
+    let sel = selection(&params(&uri), &DOC_SCHEMA)?;
+    let data = data_object(&body)?;
     let invalid = |m: &str| error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", m);
     let Some(name) = data
         .get("name")
         .and_then(Value::as_str)
         .filter(|n| !n.trim().is_empty())
     else {
-        return invalid("name can't be blank");
+        return Err(invalid("name can't be blank"));
     };
     let parent = data.get("parent");
     if parent.and_then(|p| p.get("type")).and_then(Value::as_str) != Some("Matter") {
-        return invalid("parent must be {\"id\": MATTER_ID, \"type\": \"Matter\"}");
+        return Err(invalid(
+            "parent must be {\"id\": MATTER_ID, \"type\": \"Matter\"}",
+        ));
     }
     let Some(matter_id) = parent.and_then(|p| p.get("id")).and_then(Value::as_u64) else {
-        return invalid("parent id is missing");
+        return Err(invalid("parent id is missing"));
     };
     let mut store = lock(&state.store);
     if !store.matters.contains_key(&matter_id) {
-        return error(
+        return Err(error(
             StatusCode::NOT_FOUND,
             "NotFound",
             format!("matter {matter_id} not found"),
-        );
+        ));
     }
     if store.forbidden.contains(&matter_id) {
-        return error(
+        return Err(error(
             StatusCode::FORBIDDEN,
             "Forbidden",
             "You do not have permission to add documents to this matter",
-        );
+        ));
     }
     store.next_document += 2;
     let doc = DocRec {
@@ -122,7 +115,7 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
     };
     let out = sel.apply(&render(&state, &doc));
     store.documents.insert(doc.id, doc);
-    (StatusCode::CREATED, axum::Json(json!({"data": out}))).into_response()
+    Ok((StatusCode::CREATED, axum::Json(json!({"data": out}))).into_response())
 }
 
 /// The storage PUT: an S3-style XML error on anything a signed URL would refuse.
@@ -132,35 +125,39 @@ pub async fn put_bytes(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Answer {
     let s3 = |status: StatusCode, code: &str, message: &str| {
         (status, [("content-type", "application/xml")], format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>")).into_response()
     };
     if headers.contains_key("authorization") {
-        return s3(
+        return Err(s3(
             StatusCode::BAD_REQUEST,
             "InvalidArgument",
             "Only one auth mechanism allowed",
-        );
+        ));
     }
     let p = params(&uri);
     let mut store = lock(&state.store);
     let Some(doc) = store.documents.values_mut().find(|d| d.uuid == uuid) else {
-        return s3(
+        return Err(s3(
             StatusCode::NOT_FOUND,
             "NoSuchUpload",
             "The specified upload does not exist",
-        );
+        ));
     };
     if param(&p, "X-Amz-Signature") != Some(doc.signature.as_str()) {
-        return s3(
+        return Err(s3(
             StatusCode::FORBIDDEN,
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided",
-        );
+        ));
     }
     if Utc::now() > doc.put_expires_at {
-        return s3(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired");
+        return Err(s3(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Request has expired",
+        ));
     }
     let content_type = doc
         .content_type
@@ -170,14 +167,14 @@ pub async fn put_bytes(
     if header("content-type") != Some(content_type.as_str())
         || header("x-amz-server-side-encryption") != Some(ENCRYPTION)
     {
-        return s3(
+        return Err(s3(
             StatusCode::FORBIDDEN,
             "SignatureDoesNotMatch",
             "The signed headers were not all sent with the values given in put_headers",
-        );
+        ));
     }
     doc.bytes = Some(body.to_vec());
-    StatusCode::OK.into_response()
+    Ok(StatusCode::OK.into_response())
 }
 
 pub async fn update(
@@ -185,18 +182,16 @@ pub async fn update(
     Path(raw): Path<String>,
     uri: Uri,
     body: Bytes,
-) -> Response {
-    let sel = match selection(&uri) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let data = match data_object(&body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let sel = selection(&params(&uri), &DOC_SCHEMA)?;
+    let data = data_object(&body)?;
     let mut store = lock(&state.store);
     let Some(doc) = path_id(&raw).and_then(|id| store.documents.get_mut(&id)) else {
-        return error(StatusCode::NOT_FOUND, "NotFound", "document not found");
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "document not found",
+        ));
     };
     if let Some(name) = data.get("name").and_then(Value::as_str) {
         doc.name = name.to_string();
@@ -205,16 +200,16 @@ pub async fn update(
         if data.get("uuid").and_then(Value::as_str) != Some(doc.uuid.as_str())
             || doc.bytes.is_none()
         {
-            return error(
+            return Err(error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "UploadNotFoundError",
                 "No upload was found for this document version: PUT the bytes to put_url first",
-            );
+            ));
         }
         doc.fully_uploaded = true;
     }
     let out = sel.apply(&render(&state, doc));
-    json_ok(json!({"data": out}))
+    Ok(json_ok(json!({"data": out})))
 }
 
 /// A document that was never marked fully uploaded is invisible.
@@ -222,26 +217,24 @@ pub async fn get_one(
     State(state): State<Arc<SandboxState>>,
     Path(raw): Path<String>,
     uri: Uri,
-) -> Response {
-    let sel = match selection(&uri) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let sel = selection(&params(&uri), &DOC_SCHEMA)?;
     let store = lock(&state.store);
     match path_id(&raw)
         .and_then(|id| store.documents.get(&id))
         .filter(|d| d.fully_uploaded)
     {
-        Some(d) => json_ok(json!({"data": sel.apply(&render(&state, d))})),
-        None => error(StatusCode::NOT_FOUND, "NotFound", "document not found"),
+        Some(d) => Ok(json_ok(json!({"data": sel.apply(&render(&state, d))}))),
+        None => Err(error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "document not found",
+        )),
     }
 }
 
-pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response {
-    let sel = match selection(&uri) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
+    let sel = selection(&params(&uri), &DOC_SCHEMA)?;
     let p = params(&uri);
     let matter: Option<u64> = param(&p, "parent_id").and_then(|v| v.parse().ok());
     let store = lock(&state.store);
@@ -251,5 +244,7 @@ pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response 
         .filter(|d| d.fully_uploaded && matter.is_none_or(|m| d.matter_id == m))
         .map(|d| sel.apply(&render(&state, d)))
         .collect();
-    json_ok(json!({"data": data, "meta": {"paging": {}, "records": data.len()}}))
+    Ok(json_ok(
+        json!({"data": data, "meta": {"paging": {}, "records": data.len()}}),
+    ))
 }

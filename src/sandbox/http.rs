@@ -12,7 +12,17 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::clio::request::endpoint_name;
+use crate::sandbox::fields::{Schema, Selection, parse as parse_fields};
 use crate::sandbox::state::{SandboxState, Window, lock};
+
+/// A handler's answer: `Err` carries a ready error response, so handlers can use `?`.
+pub type Answer = Result<Response, Response>;
+
+/// The `fields` selection of a request, parsed against `schema`; anything invalid is Clio's 400.
+pub fn selection(params: &[(String, String)], schema: &Schema) -> Result<Selection, Response> {
+    parse_fields(param(params, "fields"), schema)
+        .map_err(|m| error(StatusCode::BAD_REQUEST, "BadRequest", m))
+}
 
 /// A Clio-shaped error answer: `{"error":{"type","message"}}`.
 pub fn error(status: StatusCode, kind: &str, message: impl Into<String>) -> Response {

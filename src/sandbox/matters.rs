@@ -11,8 +11,10 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::sandbox::fields::{self, Schema};
-use crate::sandbox::http::{data_object, error, param, param_all, params, path_id, with_etag};
+use crate::sandbox::fields::Schema;
+use crate::sandbox::http::{
+    Answer, data_object, error, param, param_all, params, path_id, selection, with_etag,
+};
 use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::values;
 
@@ -68,48 +70,40 @@ fn since(p: &[(String, String)], name: &str) -> Result<Option<DateTime<Utc>>, Re
     }
 }
 
-pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response {
+pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
     let p = params(&uri);
-    let selection = match fields::parse(param(&p, "fields"), &MATTER_SCHEMA) {
-        Ok(s) => s,
-        Err(m) => return bad_request(m),
-    };
+    let selection = selection(&p, &MATTER_SCHEMA)?;
     let limit = match param(&p, "limit").map(|l| l.parse::<usize>()) {
         None => 200,
         Some(Ok(n)) if (1..=200).contains(&n) => n,
-        Some(_) => return bad_request("limit must be a number between 1 and 200"),
+        Some(_) => return Err(bad_request("limit must be a number between 1 and 200")),
     };
     if param(&p, "offset")
         .and_then(|o| o.parse::<u64>().ok())
         .is_some_and(|o| o >= 10_000)
     {
-        return error(
+        return Err(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "ArgumentError",
             "offset paging stops at 10,000 records: use cursor paging (page_token)",
-        );
+        ));
     }
     let descending = match param(&p, "order") {
         None | Some("id(asc)") => false,
         Some("id(desc)") => true,
-        Some(o) => return bad_request(format!("order={o} is not supported")),
+        Some(o) => return Err(bad_request(format!("order={o} is not supported"))),
     };
     let after = match param(&p, "page_token") {
         None => None,
         Some(t) => match decode_token(t) {
             Some(id) => Some(id),
-            None => return bad_request("page_token is not valid"),
+            None => return Err(bad_request("page_token is not valid")),
         },
     };
-    let (ids, only) = match (ids_param(&p, "ids[]"), ids_param(&p, "custom_field_ids[]")) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    let (updated_since, created_since) =
-        match (since(&p, "updated_since"), since(&p, "created_since")) {
-            (Ok(a), Ok(b)) => (a, b),
-            (Err(r), _) | (_, Err(r)) => return r,
-        };
+    let ids = ids_param(&p, "ids[]")?;
+    let only = ids_param(&p, "custom_field_ids[]")?;
+    let updated_since = since(&p, "updated_since")?;
+    let created_since = since(&p, "created_since")?;
     let statuses: Vec<String> = match param(&p, "status") {
         None => Vec::new(),
         Some(s) => {
@@ -121,7 +115,9 @@ pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response 
                 .iter()
                 .any(|x| !["open", "pending", "closed"].contains(&x.as_str()))
             {
-                return bad_request(format!("status={s} must be open, pending or closed"));
+                return Err(bad_request(format!(
+                    "status={s} must be open, pending or closed"
+                )));
             }
             list
         }
@@ -161,7 +157,7 @@ pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response 
     if after.is_some() {
         meta["paging"]["previous"] = json!(format!("{}/api/v4/matters.json", state.origin()));
     }
-    axum::Json(json!({"data": data, "meta": meta})).into_response()
+    Ok(axum::Json(json!({"data": data, "meta": meta})).into_response())
 }
 
 fn next_link(origin: &str, p: &[(String, String)], last_id: u64) -> String {
@@ -217,23 +213,14 @@ pub async fn get_one(
     Path(raw): Path<String>,
     uri: Uri,
     headers: HeaderMap,
-) -> Response {
-    let id = match check_access(&state, &raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let id = check_access(&state, &raw)?;
     let p = params(&uri);
-    let selection = match fields::parse(param(&p, "fields"), &MATTER_SCHEMA) {
-        Ok(s) => s,
-        Err(m) => return bad_request(m),
-    };
-    let only = match ids_param(&p, "custom_field_ids[]") {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+    let selection = selection(&p, &MATTER_SCHEMA)?;
+    let only = ids_param(&p, "custom_field_ids[]")?;
     let store = lock(&state.store);
     let Some(m) = store.matters.get(&id) else {
-        return error(StatusCode::NOT_FOUND, "NotFound", "matter not found");
+        return Err(error(StatusCode::NOT_FOUND, "NotFound", "matter not found"));
     };
     let etag = store.matter_etag(m);
     if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
@@ -241,12 +228,12 @@ pub async fn get_one(
         if let Ok(v) = etag.parse() {
             r.headers_mut().insert("etag", v);
         }
-        return r;
+        return Ok(r);
     }
-    with_etag(
+    Ok(with_etag(
         json!({"data": selection.apply(&store.render_matter(m, &only))}),
         &etag,
-    )
+    ))
 }
 
 pub async fn patch(
@@ -255,51 +242,42 @@ pub async fn patch(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let id = match check_access(&state, &raw) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let id = check_access(&state, &raw)?;
     let p = params(&uri);
-    let selection = match fields::parse(param(&p, "fields"), &MATTER_SCHEMA) {
-        Ok(s) => s,
-        Err(m) => return bad_request(m),
-    };
-    let data = match data_object(&body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+    let selection = selection(&p, &MATTER_SCHEMA)?;
+    let data = data_object(&body)?;
     let mut store = lock(&state.store);
     let Some(current) = store.matters.get(&id) else {
-        return error(StatusCode::NOT_FOUND, "NotFound", "matter not found");
+        return Err(error(StatusCode::NOT_FOUND, "NotFound", "matter not found"));
     };
     let etag = store.matter_etag(current);
     if let Some(expected) = headers.get("if-match").and_then(|v| v.to_str().ok())
         && expected != etag
     {
-        return error(
+        return Err(error(
             StatusCode::PRECONDITION_FAILED,
             "PreconditionFailed",
             "The matter has been changed since the given ETag; read it again",
-        );
+        ));
     }
     let mut description = None;
     let mut status = None;
     let mut changes = Vec::new();
     for (key, value) in &data {
         match key.as_str() {
-            "custom_field_values" => match values::plan(&store, id, value) {
-                Ok(c) => changes = c,
-                Err(m) => return error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", m),
-            },
+            "custom_field_values" => {
+                changes = values::plan(&store, id, value)
+                    .map_err(|m| error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", m))?;
+            }
             "description" => match value.as_str() {
                 Some(d) => description = Some(d.to_string()),
                 None => {
-                    return error(
+                    return Err(error(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "ValidationError",
                         "description must be text",
-                    );
+                    ));
                 }
             },
             "status" => match value.as_str() {
@@ -307,19 +285,19 @@ pub async fn patch(
                 Some("pending") => status = Some("Pending"),
                 Some("closed") => status = Some("Closed"),
                 _ => {
-                    return error(
+                    return Err(error(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "ValidationError",
                         "status must be open, pending or closed",
-                    );
+                    ));
                 }
             },
             other => {
-                return error(
+                return Err(error(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "ValidationError",
                     format!("{other} is not a valid attribute of a matter"),
-                );
+                ));
             }
         }
     }
@@ -334,11 +312,11 @@ pub async fn patch(
     }
     state.count(|s| s.patches_applied += 1);
     let Some(m) = store.matters.get(&id) else {
-        return error(StatusCode::NOT_FOUND, "NotFound", "matter not found");
+        return Err(error(StatusCode::NOT_FOUND, "NotFound", "matter not found"));
     };
     let etag = store.matter_etag(m);
-    with_etag(
+    Ok(with_etag(
         json!({"data": selection.apply(&store.render_matter(m, &BTreeSet::new()))}),
         &etag,
-    )
+    ))
 }

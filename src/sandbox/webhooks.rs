@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::sandbox::fields::{self, Schema};
-use crate::sandbox::http::{data_object, error, json_ok, param, params, path_id};
+use crate::sandbox::fields::Schema;
+use crate::sandbox::http::{Answer, data_object, error, json_ok, params, path_id, selection};
 use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::store::{HookRec, etag, timestamp};
 
@@ -101,32 +101,23 @@ fn events(data: &Map<String, Value>, model: &str) -> Result<Option<Vec<String>>,
     Ok(Some(list))
 }
 
-fn selection(uri: &Uri) -> Result<fields::Selection, Response> {
-    fields::parse(param(&params(uri), "fields"), &HOOK_SCHEMA)
-        .map_err(|m| error(StatusCode::BAD_REQUEST, "BadRequest", m))
-}
-
-pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Bytes) -> Response {
-    let (sel, data) = match (selection(&uri), data_object(&body)) {
-        (Ok(s), Ok(d)) => (s, d),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Bytes) -> Answer {
+    let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
+    let data = data_object(&body)?;
     let url = data.get("url").and_then(Value::as_str).unwrap_or("");
     if !url::Url::parse(url).is_ok_and(|u| u.scheme() == "https") {
-        return invalid("url must be an https URL");
+        return Err(invalid("url must be an https URL"));
     }
     let model = data.get("model").and_then(Value::as_str).unwrap_or("");
     if !MODELS.contains(&model) {
-        return invalid(format!("model must be one of {}", MODELS.join(", ")));
+        return Err(invalid(format!(
+            "model must be one of {}",
+            MODELS.join(", ")
+        )));
     }
-    let events = match events(&data, model) {
-        Ok(e) => e.unwrap_or_else(|| vec!["created".into(), "updated".into(), "deleted".into()]),
-        Err(r) => return r,
-    };
-    let expires = match expires_at(&data, Utc::now() + Duration::days(3)) {
-        Ok(e) => e,
-        Err(r) => return r,
-    };
+    let events = events(&data, model)?
+        .unwrap_or_else(|| vec!["created".into(), "updated".into(), "deleted".into()]);
+    let expires = expires_at(&data, Utc::now() + Duration::days(3))?;
     let mut store = lock(&state.store);
     store.next_webhook += 1;
     let hook = HookRec {
@@ -147,36 +138,36 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
         out["shared_secret"] = json!(state.new_secret("whsec"));
     }
     store.webhooks.insert(hook.id, hook);
-    (StatusCode::CREATED, axum::Json(json!({"data": out}))).into_response()
+    Ok((StatusCode::CREATED, axum::Json(json!({"data": out}))).into_response())
 }
 
-pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Response {
-    let sel = match selection(&uri) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
+    let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
     let store = lock(&state.store);
     let data: Vec<Value> = store
         .webhooks
         .values()
         .map(|h| sel.apply(&render(h)))
         .collect();
-    json_ok(json!({"data": data, "meta": {"paging": {}, "records": data.len()}}))
+    Ok(json_ok(
+        json!({"data": data, "meta": {"paging": {}, "records": data.len()}}),
+    ))
 }
 
 pub async fn get_one(
     State(state): State<Arc<SandboxState>>,
     Path(raw): Path<String>,
     uri: Uri,
-) -> Response {
-    let sel = match selection(&uri) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
     let store = lock(&state.store);
     match path_id(&raw).and_then(|id| store.webhooks.get(&id)) {
-        Some(h) => json_ok(json!({"data": sel.apply(&render(h))})),
-        None => error(StatusCode::NOT_FOUND, "NotFound", "webhook not found"),
+        Some(h) => Ok(json_ok(json!({"data": sel.apply(&render(h))}))),
+        None => Err(error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "webhook not found",
+        )),
     }
 }
 
@@ -186,35 +177,34 @@ pub async fn update(
     Path(raw): Path<String>,
     uri: Uri,
     body: Bytes,
-) -> Response {
-    let (sel, data) = match (selection(&uri), data_object(&body)) {
-        (Ok(s), Ok(d)) => (s, d),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+) -> Answer {
+    let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
+    let data = data_object(&body)?;
     let mut store = lock(&state.store);
     let Some(hook) = path_id(&raw).and_then(|id| store.webhooks.get_mut(&id)) else {
-        return error(StatusCode::NOT_FOUND, "NotFound", "webhook not found");
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "webhook not found",
+        ));
     };
-    match (
-        expires_at(&data, hook.expires_at),
-        events(&data, &hook.model.clone()),
-    ) {
-        (Ok(at), Ok(ev)) => {
-            hook.expires_at = at;
-            if let Some(ev) = ev {
-                hook.events = ev;
-            }
-            hook.version += 1;
-            json_ok(json!({"data": sel.apply(&render(hook))}))
-        }
-        (Err(r), _) | (_, Err(r)) => r,
+    let at = expires_at(&data, hook.expires_at)?;
+    if let Some(ev) = events(&data, &hook.model)? {
+        hook.events = ev;
     }
+    hook.expires_at = at;
+    hook.version += 1;
+    Ok(json_ok(json!({"data": sel.apply(&render(hook))})))
 }
 
-pub async fn delete(State(state): State<Arc<SandboxState>>, Path(raw): Path<String>) -> Response {
+pub async fn delete(State(state): State<Arc<SandboxState>>, Path(raw): Path<String>) -> Answer {
     let mut store = lock(&state.store);
     match path_id(&raw).and_then(|id| store.webhooks.remove(&id)) {
-        Some(_) => StatusCode::NO_CONTENT.into_response(),
-        None => error(StatusCode::NOT_FOUND, "NotFound", "webhook not found"),
+        Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
+        None => Err(error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "webhook not found",
+        )),
     }
 }
