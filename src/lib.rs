@@ -11,6 +11,8 @@ pub mod http_security;
 pub mod inventory;
 pub mod matter_view;
 pub mod normalize;
+pub mod plan;
+pub mod privacy;
 pub mod sandbox;
 pub mod serve;
 pub mod server;
