@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod http_security;
 pub mod inventory;
+pub mod jobs;
 pub mod matter_view;
 pub mod normalize;
 pub mod plan;

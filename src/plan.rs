@@ -4,3 +4,9 @@
 pub mod model;
 
 pub use model::{ItemClass, PlanCounts, PlanField, PlanHeader, PlanItem, PlanSource, PlanStatus};
+pub mod store;
+
+pub use store::{PlanStore, StoreError, state_db};
+pub mod classify;
+pub mod digest;
+pub mod request;

@@ -1,0 +1,376 @@
+//! The plan store: plans and their items in SQLite under `CLIO_MCP_HOME`, safe to share
+//! between the server and CLI commands running at the same time.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::model::{ItemClass, PlanCounts, PlanHeader, PlanItem, PlanStatus};
+
+/// The state database inside a clio-mcp home (plans now, write jobs later).
+pub fn state_db(home: &Path) -> PathBuf {
+    home.join("state.sqlite")
+}
+
+/// A scan whose heartbeat is older than this was cut off (its process stopped).
+pub const STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS plans (
+    id           TEXT PRIMARY KEY,
+    status       TEXT NOT NULL,
+    header       TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS plan_items (
+    plan_id  TEXT NOT NULL REFERENCES plans(id),
+    matter_id INTEGER NOT NULL,
+    field_id INTEGER NOT NULL,
+    class    TEXT NOT NULL,
+    item     TEXT NOT NULL,
+    PRIMARY KEY (plan_id, matter_id, field_id)
+);
+CREATE INDEX IF NOT EXISTS plan_items_by_class ON plan_items(plan_id, class, matter_id);
+";
+
+/// Everything that can go wrong with the state database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "plan store {}: {source}; check the folder is writable and not on a network share, \
+         or set CLIO_MCP_HOME elsewhere",
+        path.display()
+    )]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("plan store {}: could not create its folder: {source}", path.display())]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "plan store {} was written by a newer clio-mcp (schema {found}, this one knows \
+         {SCHEMA_VERSION}); upgrade clio-mcp",
+        path.display()
+    )]
+    Newer { path: PathBuf, found: i64 },
+    #[error("plan store: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("plan store: a stored record is unreadable ({0}); it was written by another version")]
+    Json(#[from] serde_json::Error),
+    #[error("there is no plan {0:?}; `clio-mcp plan list` shows the plans there are")]
+    NoSuchPlan(String),
+}
+
+/// One connection shared by the tasks of this process; SQLite arbitrates between processes.
+#[derive(Clone)]
+pub struct PlanStore {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for PlanStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl PlanStore {
+    /// Opens (creating if needed) the database at `path`, in a folder only the user can read.
+    pub fn open(path: &Path) -> Result<PlanStore, StoreError> {
+        if let Some(dir) = path.parent() {
+            private_dir(dir).map_err(|source| StoreError::Folder {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        let found: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(open_err)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(open_err)?;
+        restrict_file(path);
+        Ok(PlanStore {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (it has its own
+        // transactions), so a poisoned lock is safe to keep using.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records a new plan (normally with status `scanning` and no items).
+    pub fn create(&self, header: &PlanHeader) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO plans (id, status, header, heartbeat_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                header.id,
+                header.status.as_str(),
+                serde_json::to_string(header)?,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Adds one page of items in one transaction, and beats the scan's heart. An item already
+    /// stored for the same matter and field (a page read twice) is kept as first seen.
+    pub fn add_items(&self, plan_id: &str, items: &[PlanItem]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO plan_items (plan_id, matter_id, field_id, class, item)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for item in items {
+                insert.execute(params![
+                    plan_id,
+                    item.matter_id as i64,
+                    item.field_id as i64,
+                    item.class.as_str(),
+                    serde_json::to_string(item)?
+                ])?;
+            }
+        }
+        tx.execute(
+            "UPDATE plans SET heartbeat_at = ?2 WHERE id = ?1",
+            params![plan_id, now()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ends a scan: `complete` with its content hash, or `failed` with the reason.
+    pub fn finish(
+        &self,
+        plan_id: &str,
+        outcome: Result<&str, &str>,
+    ) -> Result<PlanHeader, StoreError> {
+        let mut header = self.stored_header(plan_id)?;
+        match outcome {
+            Ok(hash) => {
+                header.status = PlanStatus::Complete;
+                header.content_hash = Some(hash.to_string());
+            }
+            Err(error) => {
+                header.status = PlanStatus::Failed;
+                header.error = Some(error.to_string());
+            }
+        }
+        header.counts = self.counts(plan_id)?;
+        self.conn().execute(
+            "UPDATE plans SET status = ?2, header = ?3, heartbeat_at = ?4 WHERE id = ?1",
+            params![
+                plan_id,
+                header.status.as_str(),
+                serde_json::to_string(&header)?,
+                now()
+            ],
+        )?;
+        Ok(header)
+    }
+
+    /// The plan's header with live counts; a scan whose process stopped shows `interrupted`.
+    pub fn header(&self, plan_id: &str) -> Result<PlanHeader, StoreError> {
+        let mut header = self.stored_header(plan_id)?;
+        if header.status == PlanStatus::Scanning {
+            header.counts = self.counts(plan_id)?;
+            let beat: Option<String> = self
+                .conn()
+                .query_row(
+                    "SELECT heartbeat_at FROM plans WHERE id = ?1",
+                    params![plan_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let stale = beat
+                .and_then(|b| chrono::DateTime::parse_from_rfc3339(&b).ok())
+                .is_none_or(|b| chrono::Utc::now().signed_duration_since(b) > STALE_AFTER);
+            if stale {
+                header.status = PlanStatus::Interrupted;
+                header.error =
+                    Some("the scan stopped before the end (its process ended)".to_string());
+            }
+        }
+        Ok(header)
+    }
+
+    fn stored_header(&self, plan_id: &str) -> Result<PlanHeader, StoreError> {
+        let json: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT header FROM plans WHERE id = ?1",
+                params![plan_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let json = json.ok_or_else(|| StoreError::NoSuchPlan(plan_id.to_string()))?;
+        Ok(serde_json::from_str(&json)?)
+    }
+
+    /// Item counts per class, matters read, and matters with at least one change.
+    pub fn counts(&self, plan_id: &str) -> Result<PlanCounts, StoreError> {
+        let conn = self.conn();
+        let mut counts = PlanCounts::default();
+        let mut by_class = conn.prepare_cached(
+            "SELECT class, COUNT(*) FROM plan_items WHERE plan_id = ?1 GROUP BY class",
+        )?;
+        let rows = by_class.query_map(params![plan_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (class, n) = row?;
+            if let Some(class) = ItemClass::parse(&class) {
+                let n = n.max(0) as u64;
+                match class {
+                    ItemClass::Change => counts.change = n,
+                    ItemClass::Clean => counts.clean = n,
+                    ItemClass::Empty => counts.empty = n,
+                    ItemClass::NeedsHuman => counts.needs_human = n,
+                    ItemClass::Invalid => counts.invalid = n,
+                }
+            }
+        }
+        let distinct = |sql: &str| -> Result<u64, rusqlite::Error> {
+            conn.query_row(sql, params![plan_id], |r| r.get::<_, i64>(0))
+                .map(|n| n.max(0) as u64)
+        };
+        counts.matters_scanned =
+            distinct("SELECT COUNT(DISTINCT matter_id) FROM plan_items WHERE plan_id = ?1")?;
+        counts.matters_with_changes = distinct(
+            "SELECT COUNT(DISTINCT matter_id) FROM plan_items WHERE plan_id = ?1 AND class = 'change'",
+        )?;
+        Ok(counts)
+    }
+
+    /// Up to `limit` matters after `after` that have items of `classes`, each with those items
+    /// ordered by field id: a change set never splits across pages.
+    pub fn matter_page(
+        &self,
+        plan_id: &str,
+        classes: &[ItemClass],
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Vec<PlanItem>>, StoreError> {
+        let conn = self.conn();
+        let class_list = classes
+            .iter()
+            .map(|c| format!("'{}'", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
+        // The class names are our own constants, never caller text, so inlining them is safe.
+        let mut matters = conn.prepare(&format!(
+            "SELECT DISTINCT matter_id FROM plan_items
+             WHERE plan_id = ?1 AND class IN ({class_list}) AND matter_id > ?2
+             ORDER BY matter_id LIMIT ?3"
+        ))?;
+        let ids: Vec<i64> = matters
+            .query_map(
+                params![plan_id, after.map_or(-1, |a| a as i64), limit as i64],
+                |r| r.get(0),
+            )?
+            .collect::<Result<_, _>>()?;
+        let mut items = conn.prepare(&format!(
+            "SELECT item FROM plan_items
+             WHERE plan_id = ?1 AND matter_id = ?2 AND class IN ({class_list})
+             ORDER BY field_id"
+        ))?;
+        let mut page = Vec::with_capacity(ids.len());
+        for id in ids {
+            let set: Vec<PlanItem> = items
+                .query_map(params![plan_id, id], |r| r.get::<_, String>(0))?
+                .map(|json| Ok(serde_json::from_str(&json?)?))
+                .collect::<Result<_, StoreError>>()?;
+            page.push(set);
+        }
+        Ok(page)
+    }
+
+    /// Every item of the plan, ordered by matter then field: the order the hash covers.
+    pub fn all_items(&self, plan_id: &str) -> Result<Vec<PlanItem>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT item FROM plan_items WHERE plan_id = ?1 ORDER BY matter_id, field_id",
+        )?;
+        let items = stmt
+            .query_map(params![plan_id], |r| r.get::<_, String>(0))?
+            .map(|json| Ok(serde_json::from_str(&json?)?))
+            .collect::<Result<_, StoreError>>()?;
+        Ok(items)
+    }
+
+    /// The most recent plans, newest first.
+    pub fn list(&self, limit: usize) -> Result<Vec<PlanHeader>, StoreError> {
+        let ids: Vec<String> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached(
+                "SELECT id FROM plans ORDER BY json_extract(header, '$.created_at') DESC, rowid DESC LIMIT ?1",
+            )?;
+            stmt.query_map(params![limit as i64], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        ids.iter().map(|id| self.header(id)).collect()
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// The database holds privileged values: only its owner may read it.
+fn restrict_file(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(path = %path.display(), error = %e, "could not restrict the plan store to its owner");
+        }
+    }
+}
