@@ -35,11 +35,11 @@
 
 mod entry;
 mod error;
-mod export;
+pub(crate) mod export;
 mod files;
 mod query;
 mod redact;
-mod report;
+pub(crate) mod report;
 mod table;
 mod verify;
 mod writer;

@@ -19,7 +19,7 @@ pub enum ExportFormat {
 }
 
 /// Spreadsheets run cells starting with these as formulas; a leading `'` keeps them text.
-fn defuse(text: &str) -> String {
+pub(crate) fn defuse(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

@@ -9,14 +9,14 @@ use serde_json::Value;
 use super::entry::{Action, AuditEntry};
 use super::verify::VerifyReport;
 
-const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
+pub(crate) const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;margin-bottom:2em}\
 th,td{border:1px solid #bbb;padding:4px 8px;text-align:left;vertical-align:top}\
 th{background:#eee}.ok{color:#060}.bad{color:#b00;font-weight:bold}\
 .null{color:#888;font-style:italic}.old{background:#fee}.new{background:#efe}";
 
 /// Escapes text for use in HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -44,7 +44,7 @@ fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| escape(&v.to_string())).unwrap_or_default()
 }
 
-fn row(html: &mut String, cells: &[String]) {
+pub(crate) fn row(html: &mut String, cells: &[String]) {
     html.push_str("<tr>");
     for cell in cells {
         let _ = write!(html, "<td>{cell}</td>");
@@ -52,7 +52,7 @@ fn row(html: &mut String, cells: &[String]) {
     html.push_str("</tr>\n");
 }
 
-fn header(html: &mut String, names: &[&str]) {
+pub(crate) fn header(html: &mut String, names: &[&str]) {
     html.push_str("<table>\n<tr>");
     for name in names {
         let _ = write!(html, "<th>{}</th>", escape(name));

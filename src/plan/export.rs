@@ -1,0 +1,627 @@
+//! The reviewer files of a plan: a spreadsheet-safe CSV and a self-contained HTML page.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::model::{ItemClass, PlanHeader, PlanItem, PlanSource, PlanStatus};
+use crate::audit::export::defuse;
+use crate::audit::report::{STYLE as REPORT_STYLE, escape, header as table_header, row};
+use crate::normalize::{Candidate, compile, is_match};
+
+/// Reviewer file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Html,
+}
+
+impl ExportFormat {
+    /// `csv` or `html`, in any case.
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "html" => Some(ExportFormat::Html),
+            _ => None,
+        }
+    }
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Html => "html",
+        }
+    }
+}
+
+static PLAIN_NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| compile(r"^-?[0-9]+(\.[0-9]+)?$"));
+
+/// Like the audit export's `defuse`, except that a plain number (`-500`, `-12.50`) is left
+/// alone: negative currency amounts are real values, and a spreadsheet cannot run them.
+fn cell(text: &str) -> String {
+    if is_match(&PLAIN_NUMBER, text) {
+        text.to_owned()
+    } else {
+        defuse(text)
+    }
+}
+
+fn opt_cell(text: Option<&str>) -> String {
+    text.map(cell).unwrap_or_default()
+}
+
+/// `label (value, score 0.87)`, joined by `separator`.
+fn candidates_text(candidates: &[Candidate], separator: &str) -> String {
+    let text: Vec<String> = candidates
+        .iter()
+        .map(|c| format!("{} ({}, score {:.2})", c.label, c.value, c.score))
+        .collect();
+    text.join(separator)
+}
+
+/// Reading order: by class (as in [`ItemClass::ALL`]), matter id, field name.
+fn sort_key(item: &PlanItem) -> (Option<usize>, u64, &str, u64) {
+    let rank = ItemClass::ALL.iter().position(|c| *c == item.class);
+    (rank, item.matter_id, &item.field_name, item.field_id)
+}
+
+fn ordered(items: &[PlanItem]) -> Vec<&PlanItem> {
+    let mut sorted: Vec<&PlanItem> = items.iter().collect();
+    sorted.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    sorted
+}
+
+const CSV_COLUMNS: &str = "class,matter_id,display_number,field_name,field_id,field_type,\
+value_id,old,old_label,new,new_label,reason,candidates,matter_etag";
+
+/// Writes one CSV row per item, grouped by class (in [`ItemClass::ALL`] order), then by
+/// matter id and field name.
+///
+/// Values are client-typed text that reviewers open in Excel, so any cell beginning with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` to keep it from running
+/// as a formula. A cell that is a plain number (`^-?[0-9]+(\.[0-9]+)?$`, e.g. the currency
+/// value `-500`) is written unchanged: it cannot run, and a prefix would corrupt it.
+pub fn write_csv(_header: &PlanHeader, items: &[PlanItem], out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_COLUMNS.split(','))?;
+    for item in ordered(items) {
+        w.write_record([
+            item.class.as_str().to_owned(),
+            item.matter_id.to_string(),
+            opt_cell(item.display_number.as_deref()),
+            cell(&item.field_name),
+            item.field_id.to_string(),
+            cell(&item.field_type),
+            opt_cell(item.value_id.as_deref()),
+            opt_cell(item.old.as_deref()),
+            opt_cell(item.old_label.as_deref()),
+            opt_cell(item.new.as_deref()),
+            opt_cell(item.new_label.as_deref()),
+            opt_cell(item.reason.as_deref()),
+            cell(&candidates_text(&item.candidates, "; ")),
+            opt_cell(item.matter_etag.as_deref()),
+        ])?;
+    }
+    w.flush()
+}
+
+// Added to the audit report's look: pre-wrapped values (text_area addresses span lines)
+// and a frame around the one section an apply writes.
+const STYLE: &str = ".text{white-space:pre-wrap;font-family:monospace;margin:0}\
+.label{font-weight:bold}.id{color:#666;font-size:90%}\
+.notice{border:2px solid #060;background:#efe;padding:8px}\
+section{padding:0 1em;margin-bottom:1em}section.applied{border:3px solid #060}\
+section.info{border:1px dashed #bbb;color:#444}";
+
+fn value_cell(value: Option<&str>, label: Option<&str>, side: &str) -> String {
+    let mut out = match value {
+        Some(v) if !v.is_empty() => format!("<div class=\"text {side}\">{}</div>", escape(v)),
+        _ => "<span class=\"null\">(empty)</span>".to_owned(),
+    };
+    if let Some(label) = label {
+        let _ = write!(out, "<div class=\"label\">{}</div>", escape(label));
+    }
+    out
+}
+
+fn matter_cell(item: &PlanItem) -> String {
+    match &item.display_number {
+        Some(number) => format!(
+            "{}<br><span class=\"id\">#{}</span>",
+            escape(number),
+            item.matter_id
+        ),
+        None => format!("#{}", item.matter_id),
+    }
+}
+
+fn source_text(source: &PlanSource) -> String {
+    match source {
+        PlanSource::Rule { rule } => {
+            let json = serde_json::to_string(rule).unwrap_or_else(|e| format!("({e})"));
+            format!("rule <code>{}</code>", escape(&json))
+        }
+        PlanSource::Values { count: 1 } => "1 value written by the assistant".to_owned(),
+        PlanSource::Values { count } => format!("{count} values written by the assistant"),
+    }
+}
+
+fn summary(html: &mut String, header: &PlanHeader) {
+    let fields = header
+        .fields
+        .iter()
+        .map(|f| format!("{} (#{}, {})", f.name, f.id, f.field_type))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let ok = if header.status == PlanStatus::Complete {
+        "ok"
+    } else {
+        "bad"
+    };
+    let status = format!("<span class=\"{ok}\">{}</span>", header.status.as_str());
+    let hash = match &header.content_hash {
+        Some(hash) => format!("<code>{}</code>", escape(hash)),
+        None => "<span class=\"null\">not yet computed (scan not complete)</span>".to_owned(),
+    };
+    html.push_str("<h2>Summary</h2>\n<table>\n");
+    let mut pairs = vec![
+        ("Status", status),
+        ("Created", escape(&header.created_at)),
+        ("Created by", escape(&header.created_by)),
+        ("Fields", escape(&fields)),
+        ("Source", source_text(&header.source)),
+        ("Scope", escape(&header.scope)),
+        ("Content hash", hash),
+    ];
+    if let Some(error) = &header.error {
+        pairs.push((
+            "Error",
+            format!("<span class=\"bad\">{}</span>", escape(error)),
+        ));
+    }
+    for (name, value) in pairs {
+        let _ = writeln!(html, "<tr><th>{name}</th><td>{value}</td></tr>");
+    }
+    html.push_str("</table>\n");
+    let c = &header.counts;
+    let mut counts = vec![
+        ("Matters scanned", c.matters_scanned),
+        ("Matters with changes", c.matters_with_changes),
+    ];
+    counts.extend(ItemClass::ALL.map(|class| (class.title(), c.get(class))));
+    table_header(html, &["Count", "Items"]);
+    for (name, n) in counts {
+        row(html, &[escape(name), n.to_string()]);
+    }
+    html.push_str("</table>\n");
+}
+
+fn section(html: &mut String, header: &PlanHeader, class: ItemClass, items: &[&PlanItem]) {
+    let applied = class == ItemClass::Change;
+    let (kind, note) = if applied {
+        ("applied", "written to Clio when the plan is applied")
+    } else {
+        ("info", "for review only, never written")
+    };
+    let total = header.counts.get(class);
+    let shown = if items.len() as u64 == total {
+        String::new()
+    } else {
+        format!(", {} shown", items.len())
+    };
+    let _ = writeln!(
+        html,
+        "<section class=\"{kind}\">\n<h2>{} ({total}{shown}) &mdash; {note}</h2>",
+        escape(class.title())
+    );
+    if items.is_empty() {
+        html.push_str("<p>none</p>\n</section>\n");
+        return;
+    }
+    let new_heading = if class == ItemClass::NeedsHuman {
+        "Best candidate (not applied)"
+    } else {
+        "New"
+    };
+    let mut columns = vec!["Matter", "Field", "Old", new_heading];
+    match class {
+        ItemClass::NeedsHuman => columns.extend(["Reason", "Candidates"]),
+        ItemClass::Invalid => columns.push("Reason"),
+        _ => {}
+    }
+    table_header(html, &columns);
+    for item in items {
+        let mut cells = vec![
+            matter_cell(item),
+            format!(
+                "{}<br><span class=\"id\">#{}, {}</span>",
+                escape(&item.field_name),
+                item.field_id,
+                escape(&item.field_type)
+            ),
+            value_cell(item.old.as_deref(), item.old_label.as_deref(), "old"),
+            value_cell(item.new.as_deref(), item.new_label.as_deref(), "new"),
+        ];
+        if matches!(class, ItemClass::NeedsHuman | ItemClass::Invalid) {
+            cells.push(escape(item.reason.as_deref().unwrap_or_default()));
+        }
+        if class == ItemClass::NeedsHuman {
+            let list = escape(&candidates_text(&item.candidates, "\n"));
+            cells.push(format!("<div class=\"text\">{list}</div>"));
+        }
+        row(html, &cells);
+    }
+    html.push_str("</table>\n</section>\n");
+}
+
+/// Renders one HTML page with no scripts and no external resources; every piece of client
+/// text is escaped.
+pub fn render_html(header: &PlanHeader, items: &[PlanItem]) -> String {
+    let id = escape(&header.id);
+    let mut html = String::new();
+    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(html, "<title>clio-mcp plan {id}</title>");
+    let _ = writeln!(
+        html,
+        "<style>{REPORT_STYLE}{STYLE}</style>\n</head>\n<body>"
+    );
+    let _ = writeln!(html, "<h1>clio-mcp plan {id}</h1>");
+    html.push_str(
+        "<p class=\"notice\">Applying this plan writes <strong>only the rows under \
+         Changes</strong>. Every other section is for review and is never written.</p>\n",
+    );
+    summary(&mut html, header);
+    let sorted = ordered(items);
+    for class in ItemClass::ALL {
+        let of_class: Vec<&PlanItem> = sorted
+            .iter()
+            .copied()
+            .filter(|i| i.class == class)
+            .collect();
+        section(&mut html, header, class, &of_class);
+    }
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+fn write_new_private(
+    tmp: &Path,
+    format: ExportFormat,
+    header: &PlanHeader,
+    items: &[PlanItem],
+) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(tmp)?;
+    let mut out = BufWriter::new(&file);
+    match format {
+        ExportFormat::Csv => write_csv(header, items, &mut out)?,
+        ExportFormat::Html => out.write_all(render_html(header, items).as_bytes())?,
+    }
+    out.flush()?;
+    drop(out);
+    file.sync_all()
+}
+
+/// Writes the reviewer file at `path`, replacing any file there.
+///
+/// The file holds privileged client data: it is created with mode 0600 (its directory, if
+/// created, 0700), and written to a temporary file beside it then renamed, so a reader
+/// never sees half a file.
+pub fn write_file(
+    path: &Path,
+    format: ExportFormat,
+    header: &PlanHeader,
+    items: &[PlanItem],
+) -> io::Result<()> {
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "the export path names no file")
+    })?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    create_private_dir(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{:016x}.tmp",
+        name.to_string_lossy(),
+        rand::random::<u64>()
+    ));
+    let result =
+        write_new_private(&tmp, format, header, items).and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::Rule;
+    use crate::plan::model::{PlanCounts, PlanField};
+
+    fn item(matter_id: u64, field: &str, class: ItemClass) -> PlanItem {
+        PlanItem {
+            matter_id,
+            display_number: Some(format!("{matter_id:05}-Smith")),
+            matter_etag: Some("\"etag\"".to_owned()),
+            field_id: 7,
+            field_name: field.to_owned(),
+            field_type: "text_line".to_owned(),
+            value_id: Some(format!("text_line-{matter_id}")),
+            old: Some("old".to_owned()),
+            old_label: None,
+            new: Some("new".to_owned()),
+            new_label: None,
+            class,
+            reason: None,
+            candidates: Vec::new(),
+        }
+    }
+
+    fn header(items: &[PlanItem]) -> PlanHeader {
+        let mut counts = PlanCounts::default();
+        for i in items {
+            counts.add(i.class);
+        }
+        PlanHeader {
+            id: "plan-1".to_owned(),
+            status: PlanStatus::Complete,
+            created_at: "2026-01-02T03:04:05Z".to_owned(),
+            created_by: "Jane Doe via propose_plan".to_owned(),
+            fields: vec![PlanField {
+                id: 7,
+                name: "Address".to_owned(),
+                field_type: "text_line".to_owned(),
+            }],
+            source: PlanSource::Rule {
+                rule: Rule::Whitespace,
+            },
+            scope: "all matters".to_owned(),
+            counts,
+            content_hash: None,
+            error: None,
+        }
+    }
+
+    fn csv_rows(items: &[PlanItem]) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        write_csv(&header(items), items, &mut out).unwrap();
+        csv::Reader::from_reader(out.as_slice())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    }
+
+    #[test]
+    fn format_parses_case_insensitively() {
+        assert_eq!(ExportFormat::parse("CSV"), Some(ExportFormat::Csv));
+        assert_eq!(ExportFormat::parse("Html"), Some(ExportFormat::Html));
+        assert_eq!(ExportFormat::parse("pdf"), None);
+        assert_eq!(ExportFormat::Html.extension(), "html");
+    }
+
+    #[test]
+    fn csv_rows_are_grouped_by_class_then_matter_then_field() {
+        let items = vec![
+            item(2, "b", ItemClass::Clean),
+            item(3, "a", ItemClass::NeedsHuman),
+            item(2, "b", ItemClass::Change),
+            item(1, "z", ItemClass::Change),
+            item(2, "a", ItemClass::Change),
+            item(1, "a", ItemClass::Empty),
+            item(1, "a", ItemClass::Invalid),
+        ];
+        let order: Vec<(String, String, String)> = csv_rows(&items)
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone(), r[3].clone()))
+            .collect();
+        let expected = [
+            ("change", "1", "z"),
+            ("change", "2", "a"),
+            ("change", "2", "b"),
+            ("needs_human", "3", "a"),
+            ("invalid", "1", "a"),
+            ("clean", "2", "b"),
+            ("empty", "1", "a"),
+        ];
+        let expected: Vec<(String, String, String)> = expected
+            .iter()
+            .map(|(c, m, f)| (c.to_string(), m.to_string(), f.to_string()))
+            .collect();
+        assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn csv_has_header_candidates_and_empty_value_id_for_creates() {
+        let mut needs = item(4, "Court", ItemClass::NeedsHuman);
+        needs.value_id = None;
+        needs.reason = Some("two options match".to_owned());
+        needs.candidates = vec![
+            Candidate {
+                value: "101".to_owned(),
+                label: "Cook County".to_owned(),
+                score: 0.873,
+            },
+            Candidate {
+                value: "102".to_owned(),
+                label: "Cook Cty".to_owned(),
+                score: 0.5,
+            },
+        ];
+        let mut out = Vec::new();
+        write_csv(&header(&[]), &[needs], &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("class,matter_id,display_number,field_name,field_id,"));
+        let row: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(row.len(), 14);
+        assert_eq!(row[6], "");
+        assert_eq!(
+            row[12],
+            "Cook County (101, score 0.87); Cook Cty (102, score 0.50)"
+        );
+        assert_eq!(row[13], "\"etag\"");
+    }
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_get_a_quote_but_negative_numbers_do_not() {
+        let mut i = item(1, "Fee", ItemClass::Change);
+        i.old = Some("=HYPERLINK(\"http://x\")".to_owned());
+        i.new = Some("-500".to_owned());
+        i.old_label = Some("@SUM(A1)".to_owned());
+        i.new_label = Some("-12.50".to_owned());
+        i.reason = Some("+1 555".to_owned());
+        i.display_number = Some("-1-2".to_owned());
+        let row = &csv_rows(&[i])[0];
+        assert_eq!(row[7], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(row[8], "'@SUM(A1)");
+        assert_eq!(row[9], "-500");
+        assert_eq!(row[10], "-12.50");
+        assert_eq!(row[11], "'+1 555");
+        assert_eq!(row[2], "'-1-2");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("-"), "'-");
+        assert_eq!(cell("-5."), "'-5.");
+    }
+
+    #[test]
+    fn html_escapes_client_text() {
+        let mut i = item(1, "<b>Field</b>", ItemClass::Change);
+        i.old = Some("<script>alert(1)</script>".to_owned());
+        i.display_number = Some("\"><img src=x>".to_owned());
+        let mut h = header(std::slice::from_ref(&i));
+        h.id = "<plan>".to_owned();
+        h.created_by = "<i>me</i>".to_owned();
+        let html = render_html(&h, &[i]);
+        assert!(!html.contains("<script"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!html.contains("<img"));
+        assert!(!html.contains("<b>Field"));
+        assert!(!html.contains("<i>me"));
+        assert!(html.contains("clio-mcp plan &lt;plan&gt;"));
+    }
+
+    #[test]
+    fn html_keeps_multi_line_values_in_pre_wrapped_cells() {
+        let mut i = item(1, "Address", ItemClass::Change);
+        i.new = Some("123 N MAIN ST\nSPRINGFIELD, IL 62704".to_owned());
+        let html = render_html(&header(std::slice::from_ref(&i)), &[i]);
+        assert!(
+            html.contains("<div class=\"text new\">123 N MAIN ST\nSPRINGFIELD, IL 62704</div>")
+        );
+        assert!(html.contains("white-space:pre-wrap"));
+    }
+
+    #[test]
+    fn html_shows_every_section_in_order_with_none_when_empty() {
+        let items = vec![
+            item(1, "a", ItemClass::Clean),
+            item(2, "a", ItemClass::Change),
+            item(1, "b", ItemClass::Change),
+        ];
+        let html = render_html(&header(&items), &items);
+        let at = |s: &str| html.find(s).unwrap();
+        assert!(at("00001-Smith<br>") < at("00002-Smith<br>"));
+        let positions: Vec<usize> = ItemClass::ALL
+            .iter()
+            .map(|c| at(&format!("<h2>{} (", escape(c.title()))))
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(html.matches("<p>none</p>").count(), 3);
+        assert_eq!(html.matches("<section class=\"applied\">").count(), 1);
+        assert!(html.contains("only the rows under Changes"));
+        assert!(html.contains("not yet computed (scan not complete)"));
+        assert!(!html.contains("<script") && !html.contains("http"));
+    }
+
+    #[test]
+    fn html_summary_shows_source_and_picklist_labels() {
+        let mut i = item(1, "Court", ItemClass::Change);
+        i.old = Some("101".to_owned());
+        i.old_label = Some("Cook Cty".to_owned());
+        let mut h = header(std::slice::from_ref(&i));
+        h.content_hash = Some("abc123".to_owned());
+        let html = render_html(&h, std::slice::from_ref(&i));
+        assert!(html.contains("{&quot;rule&quot;:&quot;whitespace&quot;}"));
+        assert!(html.contains("<code>abc123</code>"));
+        assert!(html.contains("101</div><div class=\"label\">Cook Cty</div>"));
+        h.source = PlanSource::Values { count: 3 };
+        assert!(render_html(&h, &[i]).contains("3 values written by the assistant"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_file_has_mode_0600_in_a_new_0700_directory() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("exports");
+        let path = dir.join("plan.csv");
+        let items = vec![item(1, "a", ItemClass::Change)];
+        write_file(&path, ExportFormat::Csv, &header(&items), &items).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file_and_leaves_no_temp_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("plan.html");
+        fs::write(&path, "old contents").unwrap();
+        let items = vec![item(1, "a", ItemClass::Change)];
+        write_file(&path, ExportFormat::Html, &header(&items), &items).unwrap();
+        let names: Vec<String> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["plan.html".to_owned()]);
+        assert!(
+            fs::read_to_string(&path)
+                .unwrap()
+                .starts_with("<!DOCTYPE html>")
+        );
+    }
+
+    #[test]
+    fn failed_write_leaves_no_temp_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("taken");
+        fs::create_dir_all(path.join("child")).unwrap();
+        let items = vec![item(1, "a", ItemClass::Change)];
+        assert!(write_file(&path, ExportFormat::Csv, &header(&items), &items).is_err());
+        let names: Vec<String> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["taken".to_owned()]);
+    }
+}
