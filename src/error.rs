@@ -14,6 +14,12 @@ pub enum AppError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Audit(#[from] AuditError),
+    #[error(transparent)]
+    Store(#[from] crate::plan::StoreError),
+    #[error(transparent)]
+    Plan(#[from] crate::plan::propose::PlanError),
+    #[error(transparent)]
+    Privacy(#[from] crate::privacy::PrivacyError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]

@@ -10,4 +10,6 @@ pub mod store;
 pub use store::{PlanStore, StoreError, state_db};
 pub mod classify;
 pub mod digest;
+pub mod propose;
 pub mod request;
+pub mod view;

@@ -15,8 +15,11 @@ use crate::clio::{ClioClient, RetryPolicy};
 use crate::config::{Config, ConfigError};
 use crate::error::AppError;
 use crate::http_security::HttpSecurity;
+use crate::plan::propose::Planner;
+use crate::plan::{PlanStore, state_db};
+use crate::privacy::Privacy;
 use crate::sandbox::{Sandbox, SandboxOptions};
-use crate::server::ClioMcpServer;
+use crate::server::{ClioMcpServer, ServerSettings};
 
 /// Matters in the `--sandbox` account.
 pub const SANDBOX_MATTERS: u32 = 2_000;
@@ -45,6 +48,10 @@ pub async fn run(options: ServeOptions) -> Result<(), AppError> {
             .check_bind(addr)
             .map_err(|e| AppError::Usage(e.to_string()))?;
     }
+    let settings = ServerSettings {
+        privacy: Privacy::from_env()?,
+        ..ServerSettings::default()
+    };
     let (server, sandbox) = if options.sandbox {
         let home = match options.home.clone() {
             Some(h) => h,
@@ -59,7 +66,7 @@ pub async fn run(options: ServeOptions) -> Result<(), AppError> {
         let rate = NonZeroU32::new(SANDBOX_RATE).unwrap_or(NonZeroU32::MIN);
         let client = ClioClient::new(&sandbox.clio_config(rate)?, RetryPolicy::default())?;
         // Sandbox reads are kept apart from the real account's audit log.
-        let server = build(client, &home.join("sandbox")).await?;
+        let server = build_with(client, &home.join("sandbox"), settings).await?;
         tracing::info!(base_url = %sandbox.base_url, "serving against an in-process sandbox");
         (server, Some(sandbox))
     } else {
@@ -71,7 +78,7 @@ pub async fn run(options: ServeOptions) -> Result<(), AppError> {
             return Err(ConfigError::MissingToken.into());
         }
         let client = ClioClient::new(&config.clio, RetryPolicy::default())?;
-        (build(client, &config.home).await?, None)
+        (build_with(client, &config.home, settings).await?, None)
     };
     match options.http {
         None => {
@@ -103,18 +110,30 @@ pub async fn run(options: ServeOptions) -> Result<(), AppError> {
     Ok(())
 }
 
-/// A server on `client`: checks the token by asking who it belongs to, and opens the audit
-/// log in `<home>/audit` with every secret of the client redacted.
+/// A server on `client` with default settings (values shown, 20 s scan wait).
 pub async fn build(client: ClioClient, home: &Path) -> Result<ClioMcpServer, AppError> {
+    build_with(client, home, ServerSettings::default()).await
+}
+
+/// A server on `client`: checks the token by asking who it belongs to, opens the audit log in
+/// `<home>/audit` with every secret of the client redacted, and the plan store in `home`.
+pub async fn build_with(
+    client: ClioClient,
+    home: &Path,
+    settings: ServerSettings,
+) -> Result<ClioMcpServer, AppError> {
     let user = client.who_am_i().await?;
     let name = user.name.clone().unwrap_or_else(|| "unknown".to_string());
     let session = uuid::Uuid::new_v4().to_string();
-    let mut options = AuditOptions::new(format!("{name} (user {})", user.id), session);
+    let who = format!("{name} (user {})", user.id);
+    let mut options = AuditOptions::new(who.clone(), session);
     for secret in client.secrets() {
         options = options.secret(secret);
     }
-    let audit = AuditLog::open(&audit_dir(home), options)?;
-    Ok(ClioMcpServer::new(client, Arc::new(audit)))
+    let audit = Arc::new(AuditLog::open(&audit_dir(home), options)?);
+    let store = PlanStore::open(&state_db(home))?;
+    let planner = Planner::new(client.clone(), store, audit.clone(), home, who);
+    Ok(ClioMcpServer::new(client, audit, planner, settings))
 }
 
 fn default_home() -> Result<PathBuf, AppError> {

@@ -10,8 +10,12 @@ use rmcp::handler::server::tool::ToolRouter;
 use rmcp::model::{Implementation, ServerCapabilities, ServerConfig, Tool};
 use rmcp::{ServerHandler, prompt_handler, tool_handler};
 
+use std::time::Duration;
+
 use crate::audit::AuditLog;
 use crate::clio::ClioClient;
+use crate::plan::propose::{DEFAULT_SCAN_WAIT, Planner};
+use crate::privacy::Privacy;
 
 /// What the assistant is told when it connects: the workflow, and what is not built yet.
 pub const INSTRUCTIONS: &str = "clio-mcp works on a law firm's Clio Manage custom fields. \
@@ -25,20 +29,47 @@ Applying changes, job status and rollback are NOT available in this version: thi
 read-only, so say so rather than claiming to have changed anything. \
 `rate_limit_status` shows Clio's request budget; `audit_log` shows what was read or changed.";
 
-/// The clio-mcp MCP server. Cheap to clone: one per HTTP session shares the same client.
+/// How a server treats client data and long scans.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerSettings {
+    pub privacy: Privacy,
+    /// How long a proposal is waited for before the tool answers with progress instead.
+    pub scan_wait: Duration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            privacy: Privacy::Full,
+            scan_wait: DEFAULT_SCAN_WAIT,
+        }
+    }
+}
+
+/// The clio-mcp MCP server. Cheap to clone: one per HTTP session shares the same client,
+/// audit log and planner.
 #[derive(Clone)]
 pub struct ClioMcpServer {
     pub(crate) client: ClioClient,
     pub(crate) audit: Arc<AuditLog>,
+    pub(crate) planner: Planner,
+    pub(crate) settings: ServerSettings,
     tool_router: ToolRouter<ClioMcpServer>,
     prompt_router: PromptRouter<ClioMcpServer>,
 }
 
 impl ClioMcpServer {
-    pub fn new(client: ClioClient, audit: Arc<AuditLog>) -> ClioMcpServer {
+    pub fn new(
+        client: ClioClient,
+        audit: Arc<AuditLog>,
+        planner: Planner,
+        settings: ServerSettings,
+    ) -> ClioMcpServer {
         ClioMcpServer {
             client,
             audit,
+            planner,
+            settings,
             tool_router: crate::tools::router(),
             prompt_router: Self::prompt_router(),
         }

@@ -2,7 +2,9 @@
 
 pub mod audit_log;
 pub mod find_matters;
+pub mod get_plan;
 pub mod list_custom_fields;
+pub mod propose_normalization;
 pub mod rate_limit_status;
 pub mod read_matter_fields;
 
@@ -22,7 +24,9 @@ pub fn router() -> ToolRouter<ClioMcpServer> {
         + ClioMcpServer::find_matters_router()
         + ClioMcpServer::read_matter_fields_router()
         + ClioMcpServer::rate_limit_status_router()
-        + ClioMcpServer::audit_log_router();
+        + ClioMcpServer::audit_log_router()
+        + ClioMcpServer::propose_normalization_router()
+        + ClioMcpServer::get_plan_router();
     for route in router.map.values_mut() {
         route.attr.input_schema = Arc::new(compact_schema(&route.attr.input_schema));
         if let Some(out) = &route.attr.output_schema {

@@ -24,6 +24,17 @@ pub enum MatterStatus {
     Closed,
 }
 
+impl MatterStatus {
+    /// The lower-case name Clio takes on requests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatterStatus::Open => "open",
+            MatterStatus::Pending => "pending",
+            MatterStatus::Closed => "closed",
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindMattersArgs {
@@ -102,14 +113,7 @@ impl ClioMcpServer {
                          2024-05-01T00:00:00Z or 2024-05-01"
                     ));
                 }
-                let status = args.status.map(|s| {
-                    match s {
-                        MatterStatus::Open => "open",
-                        MatterStatus::Pending => "pending",
-                        MatterStatus::Closed => "closed",
-                    }
-                    .to_string()
-                });
+                let status = args.status.map(|s| s.as_str().to_string());
                 matter_view::first_page(MatterQuery {
                     query: args.query.clone().filter(|q| !q.trim().is_empty()),
                     status,

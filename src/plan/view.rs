@@ -1,0 +1,237 @@
+//! A plan as the assistant sees it: counts, the next step, and one page of change sets, with
+//! every value masked in redacted mode.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::privacy::{Privacy, mask};
+
+use super::model::{ItemClass, PlanCounts, PlanHeader, PlanItem, PlanStatus};
+use super::store::{PlanStore, StoreError};
+
+/// Most matters on one page of a plan.
+pub const MAX_PAGE_MATTERS: usize = 50;
+
+/// A plan's state and one page of its diff.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PlanView {
+    pub plan_id: String,
+    pub status: PlanStatus,
+    /// What to do next.
+    pub next_step: String,
+    pub counts: PlanCounts,
+    /// `name (definition id, type)`.
+    pub fields: Vec<String>,
+    pub scope: String,
+    /// Names exactly what was reviewed; set when complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Reviewer file on this machine with every value, for a person to open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview_file: Option<String>,
+    /// True when values are masked (CLIO_MCP_PRIVACY=redacted).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
+    /// This page: matters with items of the class asked for, one change set each.
+    pub matters: Vec<MatterDiff>,
+    /// Pass back as `cursor` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The items of one matter.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MatterDiff {
+    pub matter_id: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_number: Option<String>,
+    pub items: Vec<ItemDiff>,
+}
+
+/// One field of one matter; picklist values read `label [option id]`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ItemDiff {
+    pub field: String,
+    pub class: ItemClass,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Suggestions, best first, never applied: `value (score)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
+}
+
+/// Which page of which class to show.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub class: ItemClass,
+    pub after: Option<u64>,
+    pub limit: usize,
+}
+
+impl PageRequest {
+    /// The first page of `class`, or the page a cursor handed out points at.
+    pub fn from_cursor(
+        cursor: Option<&str>,
+        class: ItemClass,
+        limit: usize,
+    ) -> Option<PageRequest> {
+        let (class, after) = match cursor {
+            None => (class, None),
+            Some(c) => {
+                let (name, id) = c.trim().split_once(':')?;
+                (ItemClass::parse(name)?, Some(id.parse().ok()?))
+            }
+        };
+        Some(PageRequest {
+            class,
+            after,
+            limit: limit.clamp(1, MAX_PAGE_MATTERS),
+        })
+    }
+}
+
+/// The view of `header` with one page of items read from `store`.
+pub fn render(
+    store: &PlanStore,
+    header: &PlanHeader,
+    page: PageRequest,
+    privacy: Privacy,
+    preview_file: Option<String>,
+) -> Result<PlanView, StoreError> {
+    let sets = store.matter_page(&header.id, &[page.class], page.after, page.limit + 1)?;
+    let more = sets.len() > page.limit;
+    let sets: Vec<Vec<PlanItem>> = sets.into_iter().take(page.limit).collect();
+    let next_cursor = if more {
+        sets.last()
+            .and_then(|s| s.first())
+            .map(|i| format!("{}:{}", page.class.as_str(), i.matter_id))
+    } else {
+        None
+    };
+    let matters = sets
+        .into_iter()
+        .filter_map(|set| {
+            let first = set.first()?;
+            Some(MatterDiff {
+                matter_id: first.matter_id,
+                // Display numbers carry client names (`00012-Smith`): not in redacted mode.
+                display_number: if privacy.is_redacted() {
+                    None
+                } else {
+                    first.display_number.clone()
+                },
+                items: set.iter().map(|i| item(i, privacy)).collect(),
+            })
+        })
+        .collect();
+    Ok(PlanView {
+        plan_id: header.id.clone(),
+        status: header.status,
+        next_step: next_step(header, preview_file.as_deref()),
+        counts: header.counts,
+        fields: header
+            .fields
+            .iter()
+            .map(|f| format!("{} ({}, {})", f.name, f.id, f.field_type))
+            .collect(),
+        scope: header.scope.clone(),
+        content_hash: header.content_hash.clone(),
+        error: header.error.clone(),
+        preview_file,
+        redacted: privacy.is_redacted(),
+        matters,
+        next_cursor,
+    })
+}
+
+fn next_step(header: &PlanHeader, preview: Option<&str>) -> String {
+    let c = &header.counts;
+    match header.status {
+        PlanStatus::Scanning => format!(
+            "Scanning: {} matters read so far. Call get_plan with this plan_id (wait_seconds up \
+             to 20) until status is complete; do not propose again.",
+            c.matters_scanned
+        ),
+        PlanStatus::Complete => format!(
+            "Show the person the counts and the changes (get_plan pages them; class=needs_human \
+             and class=invalid list what needs a decision){}. Nothing has been written: applying \
+             a plan is not available in this version.",
+            preview
+                .map(|p| format!("; every row is in {p}"))
+                .unwrap_or_default()
+        ),
+        PlanStatus::Failed | PlanStatus::Interrupted => {
+            "The scan did not finish: fix what `error` says, then propose again.".to_string()
+        }
+    }
+}
+
+fn item(i: &PlanItem, privacy: Privacy) -> ItemDiff {
+    let shown = |value: &Option<String>, label: &Option<String>| {
+        let value = value.as_deref()?;
+        let value = privacy.show(value);
+        Some(match label {
+            // Option labels are the firm's configuration, not client data.
+            Some(l) => format!("{l} [{value}]"),
+            None => value,
+        })
+    };
+    let is_picklist = i.field_type == "picklist";
+    ItemDiff {
+        field: i.field_name.clone(),
+        class: i.class,
+        old: shown(&i.old, &i.old_label),
+        new: shown(&i.new, &i.new_label),
+        reason: i.reason.as_deref().map(|r| match privacy {
+            Privacy::Full => r.to_string(),
+            Privacy::Redacted => redact_reason(r, i),
+        }),
+        candidates: i
+            .candidates
+            .iter()
+            .map(|c| {
+                let label = if is_picklist || !privacy.is_redacted() {
+                    c.label.clone()
+                } else {
+                    mask(&c.label)
+                };
+                format!("{label} ({:.2})", c.score)
+            })
+            .collect(),
+    }
+}
+
+/// A rule's reason may quote the value (`"03/04/2024" could be ...`): every quoted part and
+/// every piece of the old and new values is masked; the rest of the sentence stays.
+pub fn redact_reason(reason: &str, item: &PlanItem) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut quoted = false;
+    for c in reason.chars() {
+        if c == '"' {
+            quoted = !quoted;
+            out.push(c);
+        } else if quoted {
+            out.extend(mask(&c.to_string()).chars());
+        } else {
+            out.push(c);
+        }
+    }
+    let mut pieces: Vec<&str> = [&item.old, &item.new]
+        .into_iter()
+        .flatten()
+        .flat_map(|v| std::iter::once(v.as_str()).chain(v.split(|c: char| !c.is_alphanumeric())))
+        .filter(|p| p.chars().count() >= 2)
+        .collect();
+    // Longest first, so a whole value is masked before its parts.
+    pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for p in pieces {
+        out = out.replace(p, &mask(p));
+    }
+    out
+}

@@ -1,0 +1,144 @@
+//! Tool `get_plan`: a plan's status, counts and one page of its diff.
+
+use std::time::Duration;
+
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData, tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::plan::ItemClass;
+use crate::plan::view::{self, PageRequest, PlanView};
+use crate::server::ClioMcpServer;
+use crate::tools::{internal, structured, user_error};
+
+/// Matters per page unless asked otherwise.
+pub const DEFAULT_MATTERS: u32 = 10;
+/// Longest wait a caller may ask for, under the ~60 s tool-call timeout of assistants.
+const MAX_WAIT_SECONDS: u64 = 20;
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetPlanArgs {
+    pub plan_id: String,
+    /// Which items to page through (default `change`).
+    #[serde(default)]
+    pub class: Option<ItemClass>,
+    /// `next_cursor` from the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Matters per page, 1 to 50 (default 10).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// While scanning, wait up to this many seconds (max 20) for the scan to end.
+    #[serde(default)]
+    pub wait_seconds: Option<u64>,
+}
+
+#[tool_router(router = get_plan_router, vis = "pub(crate)")]
+impl ClioMcpServer {
+    /// A plan's status (scanning, complete, failed), counts per class and one page of change
+    /// sets, old and new side by side; page with `next_cursor`, pick a class with `class`.
+    #[tool(
+        name = "get_plan",
+        title = "Get a plan",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<PlanView>()
+    )]
+    async fn get_plan(
+        &self,
+        Parameters(args): Parameters<GetPlanArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let wait = Duration::from_secs(args.wait_seconds.unwrap_or(0).min(MAX_WAIT_SECONDS));
+        answer(
+            self,
+            args.plan_id.trim(),
+            args.class,
+            args.cursor.as_deref(),
+            args.limit.unwrap_or(DEFAULT_MATTERS),
+            wait,
+        )
+        .await
+    }
+}
+
+/// Waits up to `wait` for the scan, then renders one page: shared with propose_normalization.
+pub(crate) async fn answer(
+    server: &ClioMcpServer,
+    plan_id: &str,
+    class: Option<ItemClass>,
+    cursor: Option<&str>,
+    limit: u32,
+    wait: Duration,
+) -> Result<CallToolResult, ErrorData> {
+    let Some(page) =
+        PageRequest::from_cursor(cursor, class.unwrap_or(ItemClass::Change), limit as usize)
+    else {
+        return user_error(
+            "cursor is not one get_plan handed out: pass next_cursor back unchanged, or leave \
+             it out to start from the first page",
+        );
+    };
+    let planner = &server.planner;
+    let header = match planner.wait(plan_id, wait).await {
+        Ok(h) => h,
+        Err(e) if e.is_user_error() => return user_error(e.to_string()),
+        Err(e) => return Err(internal("could not read the plan", &e)),
+    };
+    let preview = planner.preview_path(plan_id);
+    let preview = preview.exists().then(|| preview.display().to_string());
+    let privacy = server.settings.privacy;
+    let out = match view::render(planner.store(), &header, page, privacy, preview) {
+        Ok(v) => v,
+        Err(e) => return Err(internal("could not read the plan", &e)),
+    };
+    let text = summary(&out);
+    structured(&out, text)
+}
+
+fn summary(v: &PlanView) -> String {
+    let c = &v.counts;
+    let mut text = format!(
+        "Plan {} ({}): {} matters read; {} changes on {} matters, {} need a human, {} invalid, \
+         {} clean, {} empty.",
+        v.plan_id,
+        serde_json::to_value(v.status)
+            .ok()
+            .and_then(|s| s.as_str().map(String::from))
+            .unwrap_or_default(),
+        c.matters_scanned,
+        c.change,
+        c.matters_with_changes,
+        c.needs_human,
+        c.invalid,
+        c.clean,
+        c.empty
+    );
+    for m in &v.matters {
+        for i in &m.items {
+            text.push_str(&format!(
+                "\n[{}] {}: {} -> {}{}",
+                m.matter_id,
+                i.field,
+                i.old.as_deref().unwrap_or("(none)"),
+                i.new.as_deref().unwrap_or("-"),
+                i.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    if v.next_cursor.is_some() {
+        text.push_str("\nMore on the next page (next_cursor).");
+    }
+    text.push('\n');
+    text.push_str(&v.next_step);
+    text
+}

@@ -1,0 +1,103 @@
+//! Tool `propose_normalization`: a reviewable plan of changes to custom field values; nothing
+//! is written to Clio.
+
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData, tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::normalize::Rule;
+use crate::plan::request::{ProposeRequest, ProposedValue, Scope};
+use crate::server::ClioMcpServer;
+use crate::tools::find_matters::MatterStatus;
+use crate::tools::get_plan::{DEFAULT_MATTERS, answer};
+use crate::tools::{internal, user_error};
+
+pub const TOOL: &str = "propose_normalization";
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeNormalizationArgs {
+    /// Fields by name or definition id; several fields of a matter form one change set.
+    pub fields: Vec<String>,
+    /// The rule for every value in scope.
+    #[serde(default)]
+    #[schemars(schema_with = "rule_schema")]
+    pub rule: Option<Rule>,
+    /// Or exact values you propose, each checked against its field's type.
+    #[serde(default)]
+    pub values: Option<Vec<ProposedValue>>,
+    /// Scope of a rule: only these matters (default: all, or those of `query`/`status`).
+    #[serde(default)]
+    pub matter_ids: Option<Vec<u64>>,
+    /// Scope of a rule: Clio's text search.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// Scope of a rule: only matters with this status.
+    #[serde(default)]
+    pub status: Option<MatterStatus>,
+    /// Matters on the first diff page, 1 to 50 (default 10).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// The rule schema, written by hand: the derived one spells out every option of every rule
+/// and would cost more context than all the other tools together.
+fn rule_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let schema = json!({
+        "type": "object",
+        "description": "{\"rule\": NAME, ...options}. address (style: usps_caps|title_case; \
+    layout: auto|single_line|multi_line), phone (format: parens|dashes|dots|e164), person_name \
+    (reorder_last_first), whitespace, case (mode: upper|lower|title), email, picklist (threshold \
+    0-1, default 0.9; synonyms: {text: option label}), currency (allow_negative), date (order: \
+    mdy|dmy; two_digit_year_pivot).",
+        "required": ["rule"],
+        "properties": {"rule": {"enum": [
+            "address", "phone", "person_name", "whitespace", "case", "email", "picklist",
+            "currency", "date"
+        ]}}
+    });
+    schemars::Schema::try_from(schema).unwrap_or_default()
+}
+
+#[tool_router(router = propose_normalization_router, vis = "pub(crate)")]
+impl ClioMcpServer {
+    /// Propose a normalization: reads the fields' values (pages of 200) and classifies each as
+    /// change, clean, empty, needs_human or invalid. Writes nothing to Clio. Answers with counts
+    /// and the first change sets; a long scan answers `scanning` (then call get_plan).
+    #[tool(
+        name = "propose_normalization",
+        title = "Propose a normalization",
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<crate::plan::view::PlanView>()
+    )]
+    async fn propose_normalization(
+        &self,
+        Parameters(args): Parameters<ProposeNormalizationArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let req = ProposeRequest {
+            fields: args.fields,
+            rule: args.rule,
+            values: args.values.unwrap_or_default(),
+            scope: Scope {
+                query: args.query.filter(|q| !q.trim().is_empty()),
+                status: args.status.map(|s| s.as_str().to_string()),
+                ids: args.matter_ids.unwrap_or_default(),
+            },
+        };
+        let plan_id = match self.planner.start(req, TOOL).await {
+            Ok(id) => id,
+            Err(e) if e.is_user_error() => return user_error(e.to_string()),
+            Err(e) => return Err(internal("could not start the proposal", &e)),
+        };
+        let limit = args.limit.unwrap_or(DEFAULT_MATTERS);
+        answer(self, &plan_id, None, None, limit, self.settings.scan_wait).await
+    }
+}
