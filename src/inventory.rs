@@ -9,20 +9,21 @@ use crate::clio::types::CustomField;
 use crate::clio::{ClioClient, ClioError, FieldType};
 use crate::demo::write_advice;
 
-/// One picklist option of a definition.
+// One picklist option of a definition. (Plain comments on output types keep them out of the
+// schema.)
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
 pub struct OptionRow {
-    /// The option id: the only thing a picklist value may be set to.
+    /// What a picklist value is set to (never the label).
     pub id: u64,
     pub label: String,
-    /// A deleted option must not be written; values may still point at it.
+    /// Must not be written; values may still point at it.
     pub deleted: bool,
 }
 
-/// One custom field definition, compact.
+// One custom field definition, compact.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
 pub struct FieldRow {
-    /// The definition id (the same on every matter).
+    /// Definition id (the same on every matter).
     pub id: u64,
     pub name: String,
     /// `Matter` or `Contact`.
@@ -30,17 +31,15 @@ pub struct FieldRow {
     pub required: bool,
     pub displayed: bool,
     pub deleted: bool,
-    /// Picklist options; empty for other types.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub options: Vec<OptionRow>,
 }
 
-/// The fields of one type, with what can safely be written to any of them.
+// The fields of one type, with what can safely be written to any of them.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
 pub struct FieldGroup {
-    /// Clio's type name, e.g. `text_line`, `picklist`.
     pub field_type: String,
-    /// What can safely be written to a field of this type.
+    /// What is safe to write to these fields.
     pub write_advice: String,
     pub fields: Vec<FieldRow>,
 }

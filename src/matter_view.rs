@@ -23,15 +23,19 @@ const DESCRIPTION_CHARS: usize = 100;
 /// How many matters are read at once (the limiter paces them anyway).
 const CONCURRENT_READS: usize = 4;
 
-/// One matter in a list.
+// One matter in a list. (Plain comments on output types keep them out of the schema.)
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct MatterRow {
     pub id: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_number: Option<String>,
-    /// Shortened to 100 characters.
+    /// Cut at 100 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `Open`, `Pending` or `Closed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -82,35 +86,37 @@ pub fn first_page(query: MatterQuery) -> ApiRequest {
     .request()
 }
 
-/// One custom field value on one matter, resolved against its definition.
+// One custom field value on one matter, resolved against its definition.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct FieldValueRow {
     pub name: String,
-    /// Clio's type name, e.g. `text_line`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_type: Option<String>,
-    /// The definition id (the same on every matter).
+    /// Definition id (the same on every matter).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub definition_id: Option<u64>,
-    /// The value-instance id on this matter (e.g. `text_line-17`), what an update must name;
-    /// null when the field has no value here yet.
+    /// Value-instance id on this matter (e.g. `text_line-17`), what an update names; absent
+    /// when the field has no value here yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value_id: Option<String>,
-    /// The stored value (for a picklist, the option id).
+    /// The stored value; for a picklist, the option id.
     pub value: Value,
-    /// For a picklist, the label of the chosen option.
+    /// Label of the chosen option.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub picklist_label: Option<String>,
-    /// True when the chosen picklist option has been deleted (the value needs a new option).
+    /// The chosen option is deleted: the value needs a new one.
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub option_deleted: bool,
 }
 
-/// What was read from one matter: its values, or why it could not be read.
+// What was read from one matter: its values, or why it could not be read.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct MatterFields {
     pub matter_id: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_number: Option<String>,
     pub fields: Vec<FieldValueRow>,
-    /// Set when this matter could not be read (the other matters are unaffected).
+    /// Why this matter could not be read (403, 404); `fields` is then empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -46,9 +46,27 @@ async fn start() -> Harness {
     }
 }
 
+/// Calls a tool; a structured result must satisfy the tool's advertised output schema.
 async fn call(h: &Harness, name: &'static str, args: Value) -> CallToolResult {
     let params = CallToolRequestParams::new(name).with_arguments(args.as_object().unwrap().clone());
-    h.client.call_tool(params).await.unwrap()
+    let result = h.client.call_tool(params).await.unwrap();
+    if let Some(content) = &result.structured_content {
+        let tool = ClioMcpServer::tools()
+            .into_iter()
+            .find(|t| t.name == name)
+            .unwrap();
+        let schema = Value::Object(tool.output_schema.unwrap().as_ref().clone());
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(content)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{name} output breaks its schema: {errors:#?}"
+        );
+    }
+    result
 }
 
 fn structured(r: &CallToolResult) -> &Value {
@@ -229,6 +247,14 @@ async fn find_matters_pages_with_an_opaque_cursor_under_eight_kilobytes() {
     )
     .await;
     assert_eq!(structured(&by_ids)["matters"].as_array().unwrap().len(), 2);
+    // An explicit null is taken as "not given", although the schema only says "string".
+    let nulls = call(
+        &h,
+        "find_matters",
+        json!({"query": null, "status": null, "limit": 2}),
+    )
+    .await;
+    assert_eq!(structured(&nulls)["matters"].as_array().unwrap().len(), 2);
     let closed = call(&h, "find_matters", json!({"status": "closed", "limit": 5})).await;
     for m in structured(&closed)["matters"].as_array().unwrap() {
         assert_eq!(m["status"], "Closed");

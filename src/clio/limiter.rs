@@ -35,20 +35,21 @@ pub struct RateLimitHeaders {
     pub reset: Option<u64>,
 }
 
-/// The limiter's view, for `rate_limit_status` and benchmarks.
+// The limiter's view, for `rate_limit_status` and benchmarks. (Plain comments on output types
+// keep them out of the tool's schema.)
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LimiterStatus {
-    /// The configured ceiling (requests per minute).
     pub ceiling_per_minute: u32,
-    /// The pace in force: the ceiling or Clio's `X-RateLimit-Limit`, whichever is lower.
+    /// Pace in force: the lower of the ceiling and `clio_limit`.
     pub effective_per_minute: u32,
-    /// Clio's last `X-RateLimit-Limit`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub clio_limit: Option<u32>,
-    /// Clio's last `X-RateLimit-Remaining` in the current window.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub clio_remaining: Option<u32>,
     /// Unix time Clio's current window ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub clio_reset: Option<u64>,
-    /// Milliseconds until sending resumes, when paused by Clio.
+    /// Left of a pause Clio imposed; 0 when none.
     pub paused_for_ms: u64,
 }
 

@@ -6,21 +6,20 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-/// A snapshot of the counters.
+// A snapshot of the counters. (Plain comments on output types keep them out of the tool's
+// schema.)
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema, PartialEq, Eq)]
 pub struct MetricsSnapshot {
-    /// Requests sent (every try counts), by endpoint such as `GET /matters/{id}`.
+    /// By endpoint, e.g. `GET /matters/{id}`; every try counts.
     pub requests: BTreeMap<String, u64>,
     pub total_requests: u64,
-    /// 429 answers met.
     pub rate_limited: u64,
-    /// Tries repeated after a 5xx or a network failure.
+    /// After a 5xx or network failure.
     pub retries: u64,
-    /// Access tokens refreshed after a 401.
     pub token_refreshes: u64,
-    /// Single GETs answered 304 from the ETag cache.
+    /// 304s from the ETag cache.
     pub not_modified: u64,
-    /// Milliseconds spent waiting for the limiter, for 429s and for backoff.
+    /// Time spent waiting: limiter, 429s, backoff.
     pub waited_ms: u64,
 }
 

@@ -19,7 +19,7 @@ const LIST_CAP: usize = 20;
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditLogArgs {
-    /// Only entries about this matter (including reads that covered it).
+    /// Only entries about this matter, reads that covered it included.
     #[serde(default)]
     pub matter_id: Option<u64>,
     /// Only entries of this job.
@@ -34,19 +34,19 @@ pub struct AuditLogArgs {
     /// Only entries at or after this RFC 3339 time, e.g. `2024-05-01T00:00:00Z`.
     #[serde(default)]
     pub since: Option<String>,
-    /// `next_cursor` from the previous page; absent for the first page.
+    /// `next_cursor` of the previous page.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Entries per page, 1 to 100 (default 20).
+    /// Per page, 1 to 100 (default 20).
     #[serde(default)]
     pub limit: Option<u32>,
 }
 
-/// One audit entry (hash chain omitted).
+// One audit entry (hash chain omitted). Plain comments on output types keep them out of the
+// schema.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct AuditRow {
     pub seq: u64,
-    /// RFC 3339 time of the entry.
     pub ts: String,
     pub user: String,
     pub tool: String,
@@ -69,12 +69,12 @@ pub struct AuditRow {
     pub plan_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// For reads: how many matters were read, and the first 20 of them.
+    /// Reads: matters read, the first 20 in `read_matters`.
     #[serde(skip_serializing_if = "is_zero")]
     pub read_matter_count: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub read_matters: Vec<u64>,
-    /// For reads: the field names read (the first 20).
+    /// Reads: the first 20 fields read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub read_fields: Vec<String>,
 }
@@ -109,17 +109,15 @@ impl AuditRow {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct AuditLogOutput {
-    /// Matching entries, oldest first.
     pub entries: Vec<AuditRow>,
-    /// Pass back as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
 #[tool_router(router = audit_log_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// Browse the audit log (reads of matter values and changes), oldest first, filtered by
-    /// matter, job, plan, action or time; paged with `next_cursor`.
+    /// The audit log of value reads and changes, oldest first, filtered by matter, job, plan,
+    /// action or time; paged with `next_cursor`.
     #[tool(
         name = "audit_log",
         title = "Audit log",

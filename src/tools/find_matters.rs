@@ -38,7 +38,7 @@ impl MatterStatus {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindMattersArgs {
-    /// Free-text search over matter number and description (Clio's `query`).
+    /// Free text, matched against matter number and description.
     #[serde(default)]
     pub query: Option<String>,
     /// Only matters with this status.
@@ -50,11 +50,10 @@ pub struct FindMattersArgs {
     /// Only these matter ids (at most 200).
     #[serde(default)]
     pub ids: Option<Vec<u64>>,
-    /// `next_cursor` from the previous page, passed back unchanged; the other filters are
-    /// then taken from the cursor.
+    /// `next_cursor` of the previous page; the other filters are then ignored.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Matters per page, 1 to 200 (default 25).
+    /// Per page, 1 to 200 (default 25).
     #[serde(default)]
     pub limit: Option<u32>,
 }
@@ -62,15 +61,14 @@ pub struct FindMattersArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct FindMattersOutput {
     pub matters: Vec<MatterRow>,
-    /// Pass back as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
 #[tool_router(router = find_matters_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// Find matters by text, status, last change or ids. Returns compact rows (id, number,
-    /// description, status, updated_at), 25 per page by default; follow `next_cursor` for more.
+    /// Find matters by text, status, last change or ids: compact rows, paged with
+    /// `next_cursor`.
     #[tool(
         name = "find_matters",
         title = "Find matters",

@@ -16,35 +16,33 @@ const MAX_LIMIT: usize = 200;
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListCustomFieldsArgs {
-    /// Only fields of this Clio type (e.g. `text_line`, `picklist`); all types when absent.
+    /// Only this Clio type, e.g. `text_line`, `picklist`.
     #[serde(default)]
     pub field_type: Option<String>,
-    /// Include deleted definitions (default true: old values may still point at them).
+    /// Include deleted definitions (default true: values may still point at them).
     #[serde(default)]
     pub include_deleted: Option<bool>,
-    /// `next_cursor` from the previous page; absent for the first page.
+    /// `next_cursor` of the previous page.
     #[serde(default)]
     pub cursor: Option<String>,
-    /// Fields per page, 1 to 200 (default 50).
+    /// Per page, 1 to 200 (default 50).
     #[serde(default)]
     pub limit: Option<u32>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ListCustomFieldsOutput {
-    /// Matter custom fields matching the filters, across all pages.
+    /// Matching fields, all pages.
     pub total_fields: usize,
-    /// This page's fields, grouped by type.
     pub groups: Vec<FieldGroup>,
-    /// Pass back as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
 #[tool_router(router = list_custom_fields_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// The matter custom field inventory grouped by type: definition ids, names, flags,
-    /// picklist options (deleted marked) and what can safely be written. Start here.
+    /// Matter custom field definitions by type, with picklist options and what can safely be
+    /// written. Start here.
     #[tool(
         name = "list_custom_fields",
         title = "List custom fields",

@@ -17,8 +17,7 @@ pub struct RateLimitStatusOutput {
 
 #[tool_router(router = rate_limit_status_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// Clio's request budget (pace in force, Clio's rate headers, any pause) and the client's
-    /// counters: requests, 429s, retries, time waited.
+    /// Clio's request budget (pace, rate headers, any pause) and the client's counters.
     #[tool(
         name = "rate_limit_status",
         title = "Rate limit status",

@@ -19,23 +19,21 @@ pub const MAX_MATTERS: usize = 20;
 pub struct ReadMatterFieldsArgs {
     /// The matter ids to read, 1 to 20.
     pub matter_ids: Vec<u64>,
-    /// Only these fields, by name (case-insensitive) or definition id; all fields when absent.
+    /// Only these fields, by name (case-insensitive) or definition id.
     #[serde(default)]
     pub fields: Option<Vec<String>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ReadMatterFieldsOutput {
-    /// One entry per requested matter, in the order given; a matter that could not be read
-    /// carries an `error` and no fields.
+    /// One per requested matter, in the order given.
     pub matters: Vec<MatterFields>,
 }
 
 #[tool_router(router = read_matter_fields_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// Custom field values of up to 20 matters: name, type, definition id, value-instance id,
-    /// value, picklist label (deleted options marked). Per-matter errors (403, 404) are
-    /// reported in that matter's entry. Every read is audited (matters and fields, not values).
+    /// Custom field values of up to 20 matters, with definition and value-instance ids. Every
+    /// read is audited (matters and fields, not values).
     #[tool(
         name = "read_matter_fields",
         title = "Read matter custom fields",
