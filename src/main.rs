@@ -36,6 +36,8 @@ enum Command {
         #[command(subcommand)]
         cmd: AuditCommand,
     },
+    /// Propose normalizations and review plans (nothing here writes to Clio).
+    Plan(clio_mcp::plan::cli::PlanArgs),
     /// Run the MCP server over stdio (or streamable HTTP with --http).
     Serve(ServeArgs),
     /// Tool contracts.
@@ -191,6 +193,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Audit { cmd } => {
             return Ok(clio_mcp::audit::cli::run(cmd, &home(cli.home)?, &mut out)?);
         }
+        Command::Plan(args) => clio_mcp::plan::cli::run(args, cli.home, &mut out).await?,
         Command::Serve(_) => {}
         Command::Tools {
             cmd: ToolsCommand::Export { dir },

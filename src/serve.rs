@@ -52,34 +52,9 @@ pub async fn run(options: ServeOptions) -> Result<(), AppError> {
         privacy: Privacy::from_env()?,
         ..ServerSettings::default()
     };
-    let (server, sandbox) = if options.sandbox {
-        let home = match options.home.clone() {
-            Some(h) => h,
-            None => default_home()?,
-        };
-        let sandbox = Sandbox::start(SandboxOptions {
-            matters: SANDBOX_MATTERS,
-            rate_limit: SANDBOX_RATE,
-            ..Default::default()
-        })
-        .await?;
-        let rate = NonZeroU32::new(SANDBOX_RATE).unwrap_or(NonZeroU32::MIN);
-        let client = ClioClient::new(&sandbox.clio_config(rate)?, RetryPolicy::default())?;
-        // Sandbox reads are kept apart from the real account's audit log.
-        let server = build_with(client, &home.join("sandbox"), settings).await?;
-        tracing::info!(base_url = %sandbox.base_url, "serving against an in-process sandbox");
-        (server, Some(sandbox))
-    } else {
-        let mut config = Config::from_env()?;
-        if let Some(home) = options.home.clone() {
-            config.home = home;
-        }
-        if config.clio.credentials.access_token.is_none() {
-            return Err(ConfigError::MissingToken.into());
-        }
-        let client = ClioClient::new(&config.clio, RetryPolicy::default())?;
-        (build_with(client, &config.home, settings).await?, None)
-    };
+    let target = connect(options.sandbox, options.home.clone()).await?;
+    let server = build_with(target.client, &target.home, settings).await?;
+    let sandbox = target.sandbox;
     match options.http {
         None => {
             let running = server
@@ -110,6 +85,51 @@ pub async fn run(options: ServeOptions) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Where a command works: a Clio client, the state folder, and the sandbox it runs on, if any.
+pub struct Target {
+    pub client: ClioClient,
+    pub home: PathBuf,
+    pub sandbox: Option<Sandbox>,
+}
+
+/// A client on real Clio (from the environment) or on a fresh in-process sandbox, whose state
+/// is kept in `<home>/sandbox`, apart from the real account's audit log and plans.
+pub async fn connect(sandbox: bool, home: Option<PathBuf>) -> Result<Target, AppError> {
+    if sandbox {
+        let home = match home {
+            Some(h) => h,
+            None => default_home()?,
+        };
+        let sandbox = Sandbox::start(SandboxOptions {
+            matters: SANDBOX_MATTERS,
+            rate_limit: SANDBOX_RATE,
+            ..Default::default()
+        })
+        .await?;
+        let rate = NonZeroU32::new(SANDBOX_RATE).unwrap_or(NonZeroU32::MIN);
+        let client = ClioClient::new(&sandbox.clio_config(rate)?, RetryPolicy::default())?;
+        tracing::info!(base_url = %sandbox.base_url, "working on an in-process sandbox");
+        return Ok(Target {
+            client,
+            home: home.join("sandbox"),
+            sandbox: Some(sandbox),
+        });
+    }
+    let mut config = Config::from_env()?;
+    if let Some(home) = home {
+        config.home = home;
+    }
+    if config.clio.credentials.access_token.is_none() {
+        return Err(ConfigError::MissingToken.into());
+    }
+    let client = ClioClient::new(&config.clio, RetryPolicy::default())?;
+    Ok(Target {
+        client,
+        home: config.home,
+        sandbox: None,
+    })
+}
+
 /// A server on `client` with default settings (values shown, 20 s scan wait).
 pub async fn build(client: ClioClient, home: &Path) -> Result<ClioMcpServer, AppError> {
     build_with(client, home, ServerSettings::default()).await
@@ -122,21 +142,32 @@ pub async fn build_with(
     home: &Path,
     settings: ServerSettings,
 ) -> Result<ClioMcpServer, AppError> {
+    let (audit, planner) = open_state(client.clone(), home).await?;
+    Ok(ClioMcpServer::new(client, audit, planner, settings))
+}
+
+/// The audit log and the planner of a process working on `client` with state in `home`,
+/// signed with the Clio user the token belongs to (which also proves the token works).
+pub async fn open_state(
+    client: ClioClient,
+    home: &Path,
+) -> Result<(Arc<AuditLog>, Planner), AppError> {
     let user = client.who_am_i().await?;
     let name = user.name.clone().unwrap_or_else(|| "unknown".to_string());
-    let session = uuid::Uuid::new_v4().to_string();
     let who = format!("{name} (user {})", user.id);
+    let session = uuid::Uuid::new_v4().to_string();
     let mut options = AuditOptions::new(who.clone(), session);
     for secret in client.secrets() {
         options = options.secret(secret);
     }
     let audit = Arc::new(AuditLog::open(&audit_dir(home), options)?);
     let store = PlanStore::open(&state_db(home))?;
-    let planner = Planner::new(client.clone(), store, audit.clone(), home, who);
-    Ok(ClioMcpServer::new(client, audit, planner, settings))
+    let planner = Planner::new(client, store, audit.clone(), home, who);
+    Ok((audit, planner))
 }
 
-fn default_home() -> Result<PathBuf, AppError> {
+/// The default state folder: `CLIO_MCP_HOME`, else the platform data dir + `/clio-mcp`.
+pub fn default_home() -> Result<PathBuf, AppError> {
     if let Some(h) = std::env::var_os("CLIO_MCP_HOME").filter(|h| !h.is_empty()) {
         return Ok(PathBuf::from(h));
     }

@@ -23,11 +23,12 @@ Everything you read here is privileged client data: every read of matter values 
 in a tamper-evident audit log (which matters and fields, never the values).\n\
 Workflow: 1) inventory the fields with `list_custom_fields` (types, picklist options, what can \
 safely be written); 2) find the matters concerned with `find_matters` (paged: pass \
-`next_cursor` back unchanged); 3) read their values with `read_matter_fields` (at most 20 \
-matters a call); 4) propose changes as a table for a human to review. \
-Applying changes, job status and rollback are NOT available in this version: this server is \
-read-only, so say so rather than claiming to have changed anything. \
-`rate_limit_status` shows Clio's request budget; `audit_log` shows what was read or changed.";
+`next_cursor` back unchanged); 3) read values with `read_matter_fields` (at most 20 matters a \
+call); 4) `propose_normalization` with a rule (or exact `values`) stores a plan and shows its \
+counts and first changes; page it with `get_plan` and show the person the changes, what needs \
+a human and what is invalid. Applying a plan, job status and rollback are NOT available in \
+this version: nothing is ever written to Clio, so say so rather than claiming to have changed \
+anything. `rate_limit_status` shows Clio's request budget; `audit_log` shows what was read.";
 
 /// How a server treats client data and long scans.
 #[derive(Debug, Clone, Copy)]

@@ -29,9 +29,9 @@ pub fn router() -> ToolRouter<ClioMcpServer> {
         + ClioMcpServer::propose_normalization_router()
         + ClioMcpServer::get_plan_router();
     for route in router.map.values_mut() {
-        route.attr.input_schema = Arc::new(compact_schema(&route.attr.input_schema));
+        route.attr.input_schema = Arc::new(compact_schema(&route.attr.input_schema, false));
         if let Some(out) = &route.attr.output_schema {
-            route.attr.output_schema = Some(Arc::new(compact_schema(out)));
+            route.attr.output_schema = Some(Arc::new(compact_schema(out, true)));
         }
     }
     router
@@ -47,12 +47,26 @@ pub fn router() -> ToolRouter<ClioMcpServer> {
 ///   serialize contract), a property is optional only when `skip_serializing_if` can leave it
 ///   out, and output structs skip every `None`, so such a property is never null;
 /// - a `$defs` entry that a single `$ref` uses is written in place of that `$ref` (the
-///   use-site keys, such as its description, win), and `$defs` goes when it is empty.
-fn compact_schema(schema: &JsonObject) -> JsonObject {
+///   use-site keys, such as its description, win), and `$defs` goes when it is empty;
+/// - a `oneOf` of string constants becomes an `enum` (the variants' own descriptions go: the
+///   property's description says what matters);
+/// - an output schema loses its descriptions and, below the top level, its `required` lists:
+///   assistants read the tool description and the result itself, while clients use the
+///   output schema to check types, which stay exact.
+fn compact_schema(schema: &JsonObject, output: bool) -> JsonObject {
     let mut root = Value::Object(schema.clone());
     strip_noise(&mut root);
     drop_null_from_optional(&mut root);
     inline_single_use_defs(&mut root);
+    constants_to_enum(&mut root);
+    if output {
+        strip_descriptions(&mut root);
+        if let Value::Object(map) = &mut root {
+            map.iter_mut()
+                .filter(|(k, _)| k.as_str() != "required")
+                .for_each(|(_, v)| strip_required(v));
+        }
+    }
     match root {
         Value::Object(map) => map,
         _ => schema.clone(),
@@ -72,6 +86,65 @@ fn strip_noise(value: &mut Value) {
             map.values_mut().for_each(strip_noise);
         }
         Value::Array(items) => items.iter_mut().for_each(strip_noise),
+        _ => {}
+    }
+}
+
+fn constants_to_enum(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let constants: Option<Vec<Value>> = match map.get("oneOf") {
+                Some(Value::Array(alternatives)) if !alternatives.is_empty() => alternatives
+                    .iter()
+                    .map(|a| match a.get("const") {
+                        Some(c @ Value::String(_))
+                            if a.as_object().is_some_and(|o| {
+                                o.keys()
+                                    .all(|k| ["const", "description", "type"].contains(&k.as_str()))
+                            }) =>
+                        {
+                            Some(c.clone())
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+                _ => None,
+            };
+            if let Some(values) = constants {
+                map.remove("oneOf");
+                map.insert("type".to_string(), Value::String("string".to_string()));
+                map.insert("enum".to_string(), Value::Array(values));
+            }
+            map.values_mut().for_each(constants_to_enum);
+        }
+        Value::Array(items) => items.iter_mut().for_each(constants_to_enum),
+        _ => {}
+    }
+}
+
+fn strip_descriptions(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            // A property that is itself named `description` is a property, not a keyword.
+            if map.get("description").is_some_and(Value::is_string) {
+                map.remove("description");
+            }
+            map.values_mut().for_each(strip_descriptions);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_descriptions),
+        _ => {}
+    }
+}
+
+fn strip_required(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("required").is_some_and(Value::is_array) {
+                map.remove("required");
+            }
+            map.values_mut().for_each(strip_required);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_required),
         _ => {}
     }
 }
@@ -274,7 +347,49 @@ mod tests {
         let Value::Object(map) = schema else {
             panic!("a schema object")
         };
-        Value::Object(compact_schema(&map))
+        Value::Object(compact_schema(&map, false))
+    }
+
+    #[test]
+    fn string_constants_become_an_enum_and_outputs_lose_descriptions() {
+        let schema = json!({
+            "description": "top",
+            "properties": {
+                "class": {"description": "which", "oneOf": [
+                    {"const": "a", "description": "A", "type": "string"},
+                    {"const": "b", "type": "string"}
+                ]},
+                "description": {"type": "string", "description": "a property named description"},
+                "mixed": {"oneOf": [{"const": "a"}, {"type": "integer"}]}
+            }
+        });
+        let Value::Object(map) = schema else {
+            panic!("a schema object")
+        };
+        let input = Value::Object(compact_schema(&map, false));
+        assert_eq!(
+            input["properties"]["class"],
+            json!({"description": "which", "type": "string", "enum": ["a", "b"]})
+        );
+        assert!(input["properties"]["mixed"].get("oneOf").is_some());
+        let output = Value::Object(compact_schema(&map, true));
+        assert_eq!(output.get("description"), None);
+        let nested = json!({"required": ["a"], "properties": {"a": {"type": "object",
+            "required": ["b"], "properties": {"b": {"type": "integer"}}}}});
+        let Value::Object(nested) = nested else {
+            panic!("a schema object")
+        };
+        let nested = Value::Object(compact_schema(&nested, true));
+        assert_eq!(nested["required"], json!(["a"]));
+        assert_eq!(nested["properties"]["a"].get("required"), None);
+        assert_eq!(
+            output["properties"]["class"],
+            json!({"type": "string", "enum": ["a", "b"]})
+        );
+        assert_eq!(
+            output["properties"]["description"],
+            json!({"type": "string"})
+        );
     }
 
     #[test]

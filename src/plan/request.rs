@@ -19,15 +19,15 @@ pub const MAX_FIELDS: usize = 10;
 /// Most matter ids one proposal scope names.
 pub const MAX_IDS: usize = 1_000;
 
-/// One value written by the assistant for one field of one matter.
+// One value written by the assistant for one field of one matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposedValue {
     pub matter_id: u64,
-    /// Field name or definition id; may be left out when the proposal covers one field.
+    /// Field name or id; needed only when the proposal has several fields.
     #[serde(default)]
     pub field: Option<String>,
-    /// The exact value to write (for a picklist, an option id or an option's exact label).
+    /// Exact value (picklist: option id or exact label).
     pub value: String,
 }
 

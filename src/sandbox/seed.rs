@@ -234,15 +234,17 @@ const UNITS: &[(&str, &str)] = &[
     ("Unit", "Unit"),
     ("Floor", "Fl"),
 ];
-const US_CITIES: &[(&str, (&str, &str))] = &[
-    ("Springfield", ("Illinois", "IL")),
-    ("Chicago", ("Illinois", "IL")),
-    ("Austin", ("Texas", "TX")),
-    ("Seattle", ("Washington", "WA")),
-    ("Boston", ("Massachusetts", "MA")),
-    ("Denver", ("Colorado", "CO")),
-    ("Miami", ("Florida", "FL")),
-    ("Los Angeles", ("California", "CA")),
+/// City, state, and the ZIP prefix that city really uses (a ZIP that does not fit its state
+/// is a real-world typo the address rule must flag, so the seed makes only a few on purpose).
+const US_CITIES: &[(&str, (&str, &str), &str)] = &[
+    ("Springfield", ("Illinois", "IL"), "627"),
+    ("Chicago", ("Illinois", "IL"), "606"),
+    ("Austin", ("Texas", "TX"), "787"),
+    ("Seattle", ("Washington", "WA"), "981"),
+    ("Boston", ("Massachusetts", "MA"), "021"),
+    ("Denver", ("Colorado", "CO"), "802"),
+    ("Miami", ("Florida", "FL"), "331"),
+    ("Los Angeles", ("California", "CA"), "900"),
 ];
 const CA_CITIES: &[(&str, (&str, &str), &str)] = &[
     ("Toronto", ("Ontario", "ON"), "M5V"),
@@ -260,8 +262,13 @@ fn place(rng: &mut Rng) -> Place {
         let (d1, d2) = (rng.below(10), rng.below(10));
         (c, r, format!("{fsa} {d1}{letter}{d2}"))
     } else {
-        let (c, r) = *rng.pick(US_CITIES);
-        (c, r, format!("{:05}", 10000 + rng.below(89999)))
+        let (c, r, prefix) = *rng.pick(US_CITIES);
+        let zip = if rng.chance(3) {
+            format!("{:05}", 10000 + rng.below(89999))
+        } else {
+            format!("{prefix}{:02}", rng.below(100))
+        };
+        (c, r, zip)
     };
     let unit = rng.chance(40).then(|| {
         let (long, short) = *rng.pick(UNITS);

@@ -31,15 +31,15 @@ pub struct GetPlanArgs {
     /// Matters per page, 1 to 50 (default 10).
     #[serde(default)]
     pub limit: Option<u32>,
-    /// While scanning, wait up to this many seconds (max 20) for the scan to end.
+    /// While scanning, wait up to this many seconds (max 20).
     #[serde(default)]
     pub wait_seconds: Option<u64>,
 }
 
 #[tool_router(router = get_plan_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// A plan's status (scanning, complete, failed), counts per class and one page of change
-    /// sets, old and new side by side; page with `next_cursor`, pick a class with `class`.
+    /// A plan's status, counts per class and a page of change sets (old and new side by
+    /// side); page with `next_cursor`.
     #[tool(
         name = "get_plan",
         title = "Get a plan",

@@ -22,23 +22,27 @@ pub const TOOL: &str = "propose_normalization";
 pub struct ProposeNormalizationArgs {
     /// Fields by name or definition id; several fields of a matter form one change set.
     pub fields: Vec<String>,
-    /// The rule for every value in scope.
+    /// Rule for every value in scope: {"rule": NAME, ...options}. address (style:
+    /// usps_caps|title_case, layout: auto|single_line|multi_line), phone (format:
+    /// parens|dashes|dots|e164), person_name (reorder_last_first), whitespace, case (mode:
+    /// upper|lower|title), email, picklist (threshold 0-1, synonyms {text: label}), currency
+    /// (allow_negative), date (order: mdy|dmy).
     #[serde(default)]
     #[schemars(schema_with = "rule_schema")]
     pub rule: Option<Rule>,
-    /// Or exact values you propose, each checked against its field's type.
+    /// Or exact values to propose, each checked against its field.
     #[serde(default)]
     pub values: Option<Vec<ProposedValue>>,
-    /// Scope of a rule: only these matters (default: all, or those of `query`/`status`).
+    /// Rule scope: these matters (default: all, or `query`/`status`).
     #[serde(default)]
     pub matter_ids: Option<Vec<u64>>,
-    /// Scope of a rule: Clio's text search.
+    /// Rule scope: Clio's text search.
     #[serde(default)]
     pub query: Option<String>,
-    /// Scope of a rule: only matters with this status.
+    /// Rule scope: this status.
     #[serde(default)]
     pub status: Option<MatterStatus>,
-    /// Matters on the first diff page, 1 to 50 (default 10).
+    /// Matters on the first page, 1 to 50 (default 10).
     #[serde(default)]
     pub limit: Option<u32>,
 }
@@ -64,9 +68,9 @@ fn rule_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 
 #[tool_router(router = propose_normalization_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// Propose a normalization: reads the fields' values (pages of 200) and classifies each as
-    /// change, clean, empty, needs_human or invalid. Writes nothing to Clio. Answers with counts
-    /// and the first change sets; a long scan answers `scanning` (then call get_plan).
+    /// Plan a normalization without writing: classifies every value in scope as change, clean,
+    /// empty, needs_human or invalid. Answers with counts and the first change sets, or
+    /// `scanning` for a long scan (then get_plan).
     #[tool(
         name = "propose_normalization",
         title = "Propose a normalization",

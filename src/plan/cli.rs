@@ -1,0 +1,326 @@
+//! The `clio-mcp plan ...` subcommands: propose, list, show and export.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::error::AppError;
+use crate::normalize::Rule;
+use crate::serve::connect;
+
+use super::export::{self, ExportFormat};
+use super::model::{ItemClass, PlanHeader, PlanItem, PlanStatus};
+use super::request::{ProposeRequest, ProposedValue, Scope};
+use super::store::{PlanStore, state_db};
+
+/// How often a running scan's progress is printed.
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Work on an in-process sandbox (state in <home>/sandbox) instead of Clio.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    #[command(subcommand)]
+    pub cmd: PlanCommand,
+}
+
+/// Normalization plans: nothing here writes to Clio.
+#[derive(Debug, Clone, Subcommand)]
+pub enum PlanCommand {
+    /// Read the fields' values, classify them and store a plan (writes nothing to Clio).
+    Propose(ProposeArgs),
+    /// The most recent plans.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// A plan's summary and its items, by class.
+    Show {
+        id: String,
+        /// Only this class: change, needs_human, invalid, clean, empty.
+        #[arg(long, value_parser = parse_class)]
+        class: Option<ItemClass>,
+        /// At most this many items per class (0: all).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Write a reviewer file: old and new side by side, grouped by class (mode 0600).
+    Export {
+        id: String,
+        #[arg(long, value_parser = parse_format)]
+        format: ExportFormat,
+        /// Default: ./<plan id>.<format>
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProposeArgs {
+    /// A field by name or definition id; repeat for several (one change set per matter).
+    #[arg(long = "field", required = true)]
+    pub fields: Vec<String>,
+    /// A rule name (`address`) or a rule with options as JSON (`{"rule":"phone","format":"e164"}`).
+    #[arg(long, value_parser = parse_rule, conflicts_with = "values")]
+    pub rule: Option<Rule>,
+    /// A JSON file of exact values: [{"matter_id": 1, "value": "...", "field": "..."}].
+    #[arg(long, value_name = "FILE")]
+    pub values: Option<PathBuf>,
+    /// Only these matter ids (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ids: Vec<u64>,
+    /// Only matters Clio's text search finds.
+    #[arg(long)]
+    pub query: Option<String>,
+    /// Only matters with this status: open, pending or closed.
+    #[arg(long)]
+    pub status: Option<String>,
+}
+
+fn parse_rule(s: &str) -> Result<Rule, String> {
+    let json = if s.trim_start().starts_with('{') {
+        s.to_string()
+    } else {
+        serde_json::json!({ "rule": s.trim() }).to_string()
+    };
+    serde_json::from_str(&json).map_err(|e| {
+        format!(
+            "{s:?} is not a rule ({e}); use a name (address, phone, person_name, whitespace, \
+             case, email, picklist, currency, date) or JSON like {{\"rule\":\"date\",\"order\":\"mdy\"}}"
+        )
+    })
+}
+
+fn parse_class(s: &str) -> Result<ItemClass, String> {
+    ItemClass::parse(s).ok_or_else(|| {
+        format!("{s:?} is not a class: change, needs_human, invalid, clean or empty")
+    })
+}
+
+fn parse_format(s: &str) -> Result<ExportFormat, String> {
+    ExportFormat::parse(s).ok_or_else(|| format!("{s:?} is not a format: csv or html"))
+}
+
+/// Runs one `plan` subcommand; `home` is the state folder of the real account.
+pub async fn run(
+    args: PlanArgs,
+    home: Option<PathBuf>,
+    out: &mut dyn Write,
+) -> Result<(), AppError> {
+    let state_home = |home: Option<PathBuf>| -> Result<PathBuf, AppError> {
+        let home = match home {
+            Some(h) => h,
+            None => crate::serve::default_home()?,
+        };
+        Ok(if args.sandbox {
+            home.join("sandbox")
+        } else {
+            home
+        })
+    };
+    match args.cmd {
+        PlanCommand::Propose(p) => propose(p, args.sandbox, home, out).await,
+        PlanCommand::List { limit } => {
+            let store = open_existing(&state_home(home)?)?;
+            for h in store.list(limit)? {
+                writeln!(
+                    out,
+                    "{}  {:<11} {}  {} changes on {} matters  {}",
+                    h.id,
+                    h.status.as_str(),
+                    h.created_at,
+                    h.counts.change,
+                    h.counts.matters_with_changes,
+                    fields_line(&h)
+                )?;
+            }
+            Ok(())
+        }
+        PlanCommand::Show { id, class, limit } => {
+            let store = open_existing(&state_home(home)?)?;
+            let header = store.header(&id)?;
+            let items = store.all_items(&id)?;
+            print_plan(&header, &items, class, limit, out)
+        }
+        PlanCommand::Export { id, format, output } => {
+            let store = open_existing(&state_home(home)?)?;
+            let header = store.header(&id)?;
+            let items = store.all_items(&id)?;
+            let path =
+                output.unwrap_or_else(|| PathBuf::from(format!("{id}.{}", format.extension())));
+            export::write_file(&path, format, &header, &items)?;
+            writeln!(out, "wrote {} ({} items)", path.display(), items.len())?;
+            Ok(())
+        }
+    }
+}
+
+fn open_existing(home: &Path) -> Result<PlanStore, AppError> {
+    let path = state_db(home);
+    if !path.exists() {
+        return Err(AppError::Usage(format!(
+            "there are no plans in {} yet: run `clio-mcp plan propose` first (add --sandbox for \
+             the sandbox's plans, --home for another state folder)",
+            home.display()
+        )));
+    }
+    Ok(PlanStore::open(&path)?)
+}
+
+async fn propose(
+    args: ProposeArgs,
+    sandbox: bool,
+    home: Option<PathBuf>,
+    out: &mut dyn Write,
+) -> Result<(), AppError> {
+    let values: Vec<ProposedValue> = match &args.values {
+        None => Vec::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                AppError::Usage(format!(
+                    "could not read the values file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            serde_json::from_str(&text).map_err(|e| {
+                AppError::Usage(format!(
+                    "{} is not a JSON list of {{\"matter_id\", \"value\", \"field\"}} objects: {e}",
+                    path.display()
+                ))
+            })?
+        }
+    };
+    let req = ProposeRequest {
+        fields: args.fields,
+        rule: args.rule,
+        values,
+        scope: Scope {
+            query: args.query,
+            status: args.status.map(|s| s.to_ascii_lowercase()),
+            ids: args.ids,
+        },
+    };
+    let target = connect(sandbox, home).await?;
+    let (_, planner) = crate::serve::open_state(target.client, &target.home).await?;
+    let id = planner.start(req, "plan propose").await?;
+    let header = loop {
+        let header = planner.wait(&id, PROGRESS_EVERY).await?;
+        if header.status != PlanStatus::Scanning {
+            break header;
+        }
+        eprintln!(
+            "{id}: {} matters read so far",
+            header.counts.matters_scanned
+        );
+    };
+    let items = planner.store().all_items(&id)?;
+    print_plan(&header, &items, Some(ItemClass::Change), 20, out)?;
+    let preview = planner.preview_path(&id);
+    if preview.exists() {
+        writeln!(out, "\nReviewer file (every row): {}", preview.display())?;
+    }
+    writeln!(
+        out,
+        "More: clio-mcp plan show {id}{}",
+        if sandbox { " --sandbox" } else { "" }
+    )?;
+    if let Some(sandbox) = target.sandbox {
+        sandbox.stop().await;
+    }
+    if header.status == PlanStatus::Complete {
+        Ok(())
+    } else {
+        Err(AppError::Usage(format!(
+            "plan {id} is {}: {}",
+            header.status.as_str(),
+            header.error.unwrap_or_default()
+        )))
+    }
+}
+
+fn fields_line(h: &PlanHeader) -> String {
+    h.fields
+        .iter()
+        .map(|f| format!("{} ({})", f.name, f.id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_plan(
+    header: &PlanHeader,
+    items: &[PlanItem],
+    only: Option<ItemClass>,
+    limit: usize,
+    out: &mut dyn Write,
+) -> Result<(), AppError> {
+    let c = &header.counts;
+    writeln!(out, "Plan {} ({})", header.id, header.status.as_str())?;
+    writeln!(
+        out,
+        "  created {} by {}",
+        header.created_at, header.created_by
+    )?;
+    writeln!(out, "  fields: {}", fields_line(header))?;
+    writeln!(out, "  scope: {}", header.scope)?;
+    writeln!(
+        out,
+        "  {} matters read: {} changes on {} matters, {} need a human, {} invalid, {} clean, {} empty",
+        c.matters_scanned,
+        c.change,
+        c.matters_with_changes,
+        c.needs_human,
+        c.invalid,
+        c.clean,
+        c.empty
+    )?;
+    if let Some(hash) = &header.content_hash {
+        writeln!(out, "  content hash: {hash}")?;
+    }
+    if let Some(e) = &header.error {
+        writeln!(out, "  error: {e}")?;
+    }
+    for class in ItemClass::ALL {
+        if only.is_some_and(|o| o != class) {
+            continue;
+        }
+        let of_class: Vec<&PlanItem> = items.iter().filter(|i| i.class == class).collect();
+        if of_class.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{} ({})", class.title(), of_class.len())?;
+        let shown = if limit == 0 { of_class.len() } else { limit };
+        for i in of_class.iter().take(shown) {
+            let show = |v: &Option<String>, l: &Option<String>| match (v, l) {
+                (Some(v), Some(l)) => format!("{l} [{v}]"),
+                (Some(v), None) => v.replace('\n', " / "),
+                (None, _) => "(none)".to_string(),
+            };
+            write!(
+                out,
+                "  {} [{}] {}: {}",
+                i.display_number.as_deref().unwrap_or("?"),
+                i.matter_id,
+                i.field_name,
+                show(&i.old, &i.old_label)
+            )?;
+            if i.new.is_some() {
+                write!(out, "  ->  {}", show(&i.new, &i.new_label))?;
+            }
+            if let Some(r) = &i.reason {
+                write!(out, "  ({r})")?;
+            }
+            writeln!(out)?;
+        }
+        if of_class.len() > shown {
+            writeln!(
+                out,
+                "  … {} more (--limit 0 shows all)",
+                of_class.len() - shown
+            )?;
+        }
+    }
+    Ok(())
+}
