@@ -349,10 +349,25 @@ async fn the_trap_a_definition_id_in_place_of_a_value_instance_id_corrupts_anoth
     assert_ne!(victim, target);
     let target_before = sb.value(target, CLIENT_ADDRESS);
     let m = read(&c, target).await;
+    // Whatever field value number 4101 belongs to, write something valid for its type, so
+    // only the id mix-up decides where it lands.
+    let defs = c.custom_fields("matter").await.unwrap();
+    let victim_type = defs
+        .iter()
+        .find(|d| d.id == victim_field)
+        .map(|d| d.field_type.clone())
+        .unwrap();
+    let planted = match victim_type.as_str() {
+        "date" => json!("1999-12-31"),
+        "email" => json!("wrong.place@example.com"),
+        "numeric" | "currency" => json!("1"),
+        "text_line" | "text_area" => json!("1 WRONG PLACE"),
+        other => panic!("seed value 4101 has an unexpected type {other}"),
+    };
     // The mistake: the definition id where the value-instance id belongs.
     let wrong = [ValueWrite::Update {
         value_id: format!("text_line-{CLIENT_ADDRESS}"),
-        value: json!("1 WRONG PLACE"),
+        value: planted.clone(),
     }];
     let answer = c
         .write_custom_field_values(target, m.etag.as_deref().unwrap(), &wrong, "id")
@@ -366,11 +381,7 @@ async fn the_trap_a_definition_id_in_place_of_a_value_instance_id_corrupts_anoth
     let (owner, field, after) = sb.value_record(CLIENT_ADDRESS).unwrap();
     assert_eq!((owner, field), (victim, victim_field));
     assert_ne!(after, victim_before);
-    assert_eq!(
-        after,
-        json!("1 WRONG PLACE"),
-        "another matter's value was overwritten"
-    );
+    assert_eq!(after, planted, "another matter's value was overwritten");
     // The right way: the value-instance id read from this very matter.
     let right = [ValueWrite::Update {
         value_id: value_id(&m, CLIENT_ADDRESS).unwrap(),

@@ -84,7 +84,10 @@ async fn an_rmcp_client_initializes_and_calls_over_http() {
     let client = ().serve(transport).await.unwrap();
     let info = client.peer_info().unwrap().server_info.clone().unwrap();
     assert_eq!(info.name, "clio-mcp");
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 5);
+    assert_eq!(
+        client.list_all_tools().await.unwrap().len(),
+        clio_mcp::server::ClioMcpServer::tools().len()
+    );
     client.cancel().await.unwrap();
 }
 
@@ -193,6 +196,9 @@ async fn with_a_token_a_missing_or_wrong_bearer_is_refused() {
             .auth_header(TOKEN),
     );
     let client = ().serve(transport).await.unwrap();
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 5);
+    assert_eq!(
+        client.list_all_tools().await.unwrap().len(),
+        clio_mcp::server::ClioMcpServer::tools().len()
+    );
     client.cancel().await.unwrap();
 }

@@ -129,7 +129,7 @@ async fn every_tool_declares_all_four_hints_and_an_output_schema() {
 }
 
 #[tokio::test]
-async fn lists_the_five_tools_under_twelve_kilobytes_with_clio_mcp_server_info() {
+async fn lists_every_tool_under_twelve_kilobytes_with_clio_mcp_server_info() {
     let h = start().await;
     let info = h.client.peer_info().unwrap();
     assert_eq!(info.server_info.as_ref().unwrap().name, "clio-mcp");
@@ -151,7 +151,9 @@ async fn lists_the_five_tools_under_twelve_kilobytes_with_clio_mcp_server_info()
         [
             "audit_log",
             "find_matters",
+            "get_plan",
             "list_custom_fields",
+            "propose_normalization",
             "rate_limit_status",
             "read_matter_fields"
         ]
