@@ -15,6 +15,7 @@ use crate::audit::{AuditEvent, AuditLog};
 use crate::clio::matters::{MATTER_VALUE_FIELDS, MatterQuery};
 use crate::clio::types::{CustomField, CustomFieldValue, Matter};
 use crate::clio::{ApiRequest, ClioClient, ClioError};
+use crate::privacy::Privacy;
 
 /// The fields a list row needs.
 pub const ROW_FIELDS: &str = "id,display_number,description,status,updated_at";
@@ -40,6 +41,16 @@ pub struct MatterRow {
 }
 
 impl MatterRow {
+    /// The row as `privacy` lets the assistant see it: display numbers carry client names
+    /// (`00012-Smith`) and descriptions carry facts, so both are masked when redacted.
+    pub fn shown(mut self, privacy: Privacy) -> MatterRow {
+        if privacy.is_redacted() {
+            self.display_number = privacy.show_opt(self.display_number.as_deref());
+            self.description = privacy.show_opt(self.description.as_deref());
+        }
+        self
+    }
+
     pub fn from_matter(m: Matter) -> MatterRow {
         MatterRow {
             id: m.id,
@@ -119,6 +130,22 @@ pub struct MatterFields {
     /// Why this matter could not be read (403, 404); `fields` is then empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl MatterFields {
+    /// The values as `privacy` lets the assistant see them. Picklist option ids and labels are
+    /// the firm's configuration, not client data, so they stay.
+    pub fn shown(mut self, privacy: Privacy) -> MatterFields {
+        if privacy.is_redacted() {
+            self.display_number = privacy.show_opt(self.display_number.as_deref());
+            for f in &mut self.fields {
+                if f.field_type.as_deref() != Some("picklist") {
+                    f.value = crate::privacy::mask_json(&f.value);
+                }
+            }
+        }
+        self
+    }
 }
 
 /// Which fields to return: names (case-insensitive) or definition ids; empty means all.

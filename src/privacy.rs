@@ -63,6 +63,20 @@ impl fmt::Display for Privacy {
     }
 }
 
+/// A JSON value as the assistant may see it: strings and numbers masked, structure kept.
+pub fn mask_json(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => Value::String(mask(s)),
+        Value::Number(n) => Value::String(mask(&n.to_string())),
+        Value::Array(items) => Value::Array(items.iter().map(mask_json).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), mask_json(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 /// The shape of a value without its content: letters become `x` (`X` when upper case), digits
 /// `9`, spacing and punctuation stay. `12 N. Main St.` -> `99 X. Xxxx Xx.` shows a reviewer what
 /// a rule changes (abbreviations, case, separators) without saying whose address it is.
@@ -102,6 +116,15 @@ mod tests {
         assert_eq!(Privacy::parse(""), Ok(Privacy::Full));
         let e = Privacy::parse("secret").unwrap_err().to_string();
         assert!(e.contains("`full` or `redacted`"), "{e}");
+    }
+
+    #[test]
+    fn mask_json_keeps_structure_and_hides_strings_and_numbers() {
+        let v = serde_json::json!({"a": "Main St", "b": 2500, "c": [true, null]});
+        assert_eq!(
+            mask_json(&v),
+            serde_json::json!({"a": "Xxxx Xx", "b": "9999", "c": [true, null]})
+        );
     }
 
     #[test]

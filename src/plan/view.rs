@@ -217,7 +217,7 @@ pub fn redact_reason(reason: &str, item: &PlanItem) -> String {
             quoted = !quoted;
             out.push(c);
         } else if quoted {
-            out.extend(mask(&c.to_string()).chars());
+            out.push_str(&mask(&c.to_string()));
         } else {
             out.push(c);
         }

@@ -175,7 +175,19 @@ impl ClioMcpServer {
                 .await
                 .map_err(|e| internal("the audit query stopped unexpectedly", &e))?
                 .map_err(|e| internal("could not read the audit log", &e))?;
-        let entries: Vec<AuditRow> = page.entries.into_iter().map(AuditRow::from_entry).collect();
+        let privacy = self.settings.privacy;
+        let entries: Vec<AuditRow> = page
+            .entries
+            .into_iter()
+            .map(|e| {
+                let mut row = AuditRow::from_entry(e);
+                if privacy.is_redacted() {
+                    row.old_value = crate::privacy::mask_json(&row.old_value);
+                    row.new_value = crate::privacy::mask_json(&row.new_value);
+                }
+                row
+            })
+            .collect();
         let mut text = format!("{} audit entries", entries.len());
         for e in entries.iter().take(10) {
             text.push_str(&format!(

@@ -126,6 +126,8 @@ impl ClioMcpServer {
             Ok(page) => page,
             Err(e) => return user_error(e.to_string()),
         };
+        let privacy = self.settings.privacy;
+        let matters: Vec<MatterRow> = matters.into_iter().map(|m| m.shown(privacy)).collect();
         let mut text = format!("{} matters", matters.len());
         for m in matters.iter().take(10) {
             text.push_str(&format!(

@@ -81,6 +81,8 @@ impl ClioMcpServer {
                 &e,
             )
         })?;
+        let privacy = self.settings.privacy;
+        let matters: Vec<MatterFields> = matters.into_iter().map(|m| m.shown(privacy)).collect();
         let mut text = String::new();
         for m in &matters {
             let number = m.display_number.as_deref().unwrap_or("?");

@@ -1,0 +1,524 @@
+//! propose_normalization and get_plan end to end: an rmcp client, the server, a sandbox.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use clio_mcp::clio::{ClioClient, RetryPolicy};
+use clio_mcp::privacy::Privacy;
+use clio_mcp::sandbox::seed::{
+    CLIENT_ADDRESS, CLIENT_PHONE, DELETED_PRACTICE_OPTION, MAILING_ADDRESS, PRACTICE_AREA,
+    REFERRAL_CHANNEL, RETAINER,
+};
+use clio_mcp::sandbox::{Faults, Sandbox, SandboxOptions};
+use clio_mcp::server::ServerSettings;
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::RunningService;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+struct Harness {
+    client: RunningService<RoleClient, ()>,
+    sandbox: Sandbox,
+    home: tempfile::TempDir,
+}
+
+async fn start(matters: u32, settings: ServerSettings) -> Harness {
+    let sandbox = Sandbox::start(SandboxOptions {
+        matters,
+        rate_limit: 60_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let config = sandbox
+        .clio_config(NonZeroU32::new(60_000).unwrap())
+        .unwrap();
+    let clio = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
+    let server = clio_mcp::serve::build_with(clio, home.path(), settings)
+        .await
+        .unwrap();
+    let (server_io, client_io) = tokio::io::duplex(1024 * 1024);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let client = ().serve(client_io).await.unwrap();
+    Harness {
+        client,
+        sandbox,
+        home,
+    }
+}
+
+async fn default_harness(matters: u32) -> Harness {
+    start(matters, ServerSettings::default()).await
+}
+
+async fn call(h: &Harness, name: &'static str, args: Value) -> CallToolResult {
+    let params = CallToolRequestParams::new(name).with_arguments(args.as_object().unwrap().clone());
+    h.client.call_tool(params).await.unwrap()
+}
+
+fn ok(r: &CallToolResult) -> Value {
+    assert_ne!(r.is_error, Some(true), "tool error: {:?}", r.content);
+    r.structured_content.clone().expect("structured content")
+}
+
+fn error_text(r: &CallToolResult) -> String {
+    assert_eq!(
+        r.is_error,
+        Some(true),
+        "expected an error: {:?}",
+        r.structured_content
+    );
+    r.content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every page of one class of a plan, following next_cursor.
+async fn all_pages(h: &Harness, plan_id: &str, class: &str) -> Vec<Value> {
+    let mut matters = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut args = json!({"plan_id": plan_id, "class": class, "limit": 50});
+        if let Some(c) = &cursor {
+            args["cursor"] = json!(c);
+        }
+        let page = ok(&call(h, "get_plan", args).await);
+        matters.extend(page["matters"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return matters,
+        }
+    }
+}
+
+async fn propose(h: &Harness, args: Value) -> Value {
+    let out = ok(&call(h, "propose_normalization", args).await);
+    assert_eq!(out["status"], "complete", "{out}");
+    out
+}
+
+fn open_matters(sb: &Sandbox, n: usize) -> Vec<u64> {
+    let forbidden = sb.forbidden_matters();
+    sb.matter_ids()
+        .into_iter()
+        .filter(|id| !forbidden.contains(id))
+        .take(n)
+        .collect()
+}
+
+#[tokio::test]
+async fn address_variants_of_one_place_collapse_to_one_output() {
+    let h = default_harness(50).await;
+    let variants = [
+        "123 North Main Street, Apartment 4B, Springfield, Illinois 62704",
+        "123 n. main st. apt 4b springfield il 62704",
+        "123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704",
+        "  123 N Main St Apt. 4B ,Springfield , IL  62704 ",
+        "123 North Main St., Apt. 4B\nSpringfield, IL 62704",
+    ];
+    let ids = open_matters(&h.sandbox, variants.len());
+    for (id, v) in ids.iter().zip(variants) {
+        assert!(
+            h.sandbox
+                .edit_behind_the_back(*id, CLIENT_ADDRESS, json!(v))
+        );
+    }
+    let out = propose(
+        &h,
+        json!({"fields": ["Client Address"], "rule": {"rule": "address"}, "matter_ids": ids}),
+    )
+    .await;
+    assert_eq!(out["counts"]["matters_scanned"], 5);
+    let plan_id = out["plan_id"].as_str().unwrap();
+    let mut outputs = BTreeSet::new();
+    for m in all_pages(&h, plan_id, "change").await {
+        outputs.insert(m["items"][0]["new"].as_str().unwrap().to_string());
+    }
+    for m in all_pages(&h, plan_id, "clean").await {
+        outputs.insert(m["items"][0]["old"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        outputs,
+        BTreeSet::from(["123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704".to_string()]),
+        "every variant ends as the same court-ready address"
+    );
+    assert_eq!(out["counts"]["change"], 4);
+    assert_eq!(out["counts"]["clean"], 1);
+}
+
+#[tokio::test]
+async fn proposing_writes_nothing_reads_only_pages_and_records_the_plan() {
+    let h = default_harness(450).await;
+    let before = h.sandbox.stats();
+    let out = propose(
+        &h,
+        json!({"fields": ["Client Address", MAILING_ADDRESS.to_string()], "rule": {"rule": "address"}}),
+    )
+    .await;
+    let stats = h.sandbox.stats();
+    assert_eq!(stats.patches_applied, 0);
+    let new_requests: Vec<(&String, u64)> = stats
+        .by_endpoint
+        .iter()
+        .map(|(k, v)| (k, v - before.by_endpoint.get(k).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    assert!(
+        new_requests.iter().all(|(k, _)| k.starts_with("GET ")),
+        "only reads: {new_requests:?}"
+    );
+    // 450 matters at 200 a page: three list requests, never one per matter.
+    let list_requests: u64 = new_requests
+        .iter()
+        .filter(|(k, _)| k.contains("matters") && !k.contains('{') && !k.contains(':'))
+        .map(|(_, n)| *n)
+        .sum();
+    assert!(list_requests <= 3, "{new_requests:?}");
+    assert!(
+        !new_requests.iter().any(|(k, _)| k.contains("matters/")),
+        "no per-matter reads: {new_requests:?}"
+    );
+    assert_eq!(out["counts"]["matters_scanned"], 450);
+    // Two fields of one matter form one change set.
+    let plan_id = out["plan_id"].as_str().unwrap();
+    let changes = all_pages(&h, plan_id, "change").await;
+    assert_eq!(
+        changes.len() as u64,
+        out["counts"]["matters_with_changes"].as_u64().unwrap()
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|m| m["items"].as_array().unwrap().len() == 2),
+        "some matter changes both addresses in one set"
+    );
+    let items: usize = changes
+        .iter()
+        .map(|m| m["items"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(items as u64, out["counts"]["change"].as_u64().unwrap());
+    let matter_ids: Vec<u64> = changes
+        .iter()
+        .map(|m| m["matter_id"].as_u64().unwrap())
+        .collect();
+    let mut sorted = matter_ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        sorted, matter_ids,
+        "pages follow matter order without repeats"
+    );
+    // The audit log has the reads (by page) and the plan, never a value.
+    let audit = ok(&call(&h, "audit_log", json!({"plan_id": plan_id, "limit": 100})).await);
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "read").count(),
+        3,
+        "{actions:?}"
+    );
+    assert_eq!(actions.last(), Some(&"plan-created"));
+    assert!(out["preview_file"].as_str().unwrap().ends_with(".html"));
+    assert!(std::path::Path::new(out["preview_file"].as_str().unwrap()).exists());
+}
+
+#[tokio::test]
+async fn the_same_data_gives_the_same_content_hash_and_a_change_gives_another() {
+    let h = default_harness(120).await;
+    let args = json!({"fields": ["Client Phone"], "rule": {"rule": "phone"}});
+    let a = propose(&h, args.clone()).await;
+    let b = propose(&h, args.clone()).await;
+    assert_ne!(a["plan_id"], b["plan_id"]);
+    assert_eq!(a["content_hash"], b["content_hash"]);
+    let id = open_matters(&h.sandbox, 1)[0];
+    h.sandbox
+        .edit_behind_the_back(id, CLIENT_PHONE, json!("312.555.0100"));
+    let c = propose(&h, args).await;
+    assert_ne!(a["content_hash"], c["content_hash"]);
+}
+
+#[tokio::test]
+async fn picklist_mapping_never_picks_a_deleted_option() {
+    let h = default_harness(600).await;
+    let out = propose(
+        &h,
+        json!({"fields": ["Practice Area"], "rule": {"rule": "picklist"}}),
+    )
+    .await;
+    let plan_id = out["plan_id"].as_str().unwrap();
+    let deleted = DELETED_PRACTICE_OPTION.to_string();
+    assert!(out["counts"]["needs_human"].as_u64().unwrap() > 0, "{out}");
+    for class in ["change", "needs_human"] {
+        for m in all_pages(&h, plan_id, class).await {
+            for item in m["items"].as_array().unwrap() {
+                let new = item["new"].as_str().unwrap_or("");
+                assert!(!new.contains(&format!("[{deleted}]")), "{item}");
+                for c in item["candidates"].as_array().into_iter().flatten() {
+                    assert!(!c.as_str().unwrap().contains(&deleted), "{item}");
+                }
+            }
+        }
+    }
+    // A matter still on the deleted option is asked about, with its reason.
+    let humans = all_pages(&h, plan_id, "needs_human").await;
+    assert!(humans.iter().any(|m| {
+        m["items"][0]["old"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("[{deleted}]"))
+            && m["items"][0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("deleted")
+    }));
+    // Nor can the assistant propose a deleted option itself.
+    let ids = open_matters(&h.sandbox, 1);
+    let out = propose(
+        &h,
+        json!({"fields": [PRACTICE_AREA.to_string()], "values": [{"matter_id": ids[0], "value": deleted}]}),
+    )
+    .await;
+    assert_eq!(out["counts"]["invalid"], 1);
+    assert_eq!(out["counts"]["change"], 0);
+}
+
+#[tokio::test]
+async fn invalid_values_from_the_assistant_are_refused_with_the_reason() {
+    let h = default_harness(40).await;
+    let ids = open_matters(&h.sandbox, 4);
+    let out = propose(
+        &h,
+        json!({
+            "fields": ["Retainer Amount", "Referral Channel"],
+            "values": [
+                {"matter_id": ids[0], "field": "Retainer Amount", "value": "2500.50"},
+                {"matter_id": ids[1], "field": "Retainer Amount", "value": "$2,500"},
+                {"matter_id": ids[2], "field": RETAINER.to_string(), "value": "2500"},
+                {"matter_id": ids[3], "field": "Referral Channel", "value": "Web Search"},
+                {"matter_id": ids[0], "field": REFERRAL_CHANNEL.to_string(), "value": "Carrier pigeon"}
+            ]
+        }),
+    )
+    .await;
+    let plan_id = out["plan_id"].as_str().unwrap();
+    let invalid = all_pages(&h, plan_id, "invalid").await;
+    let reasons: Vec<String> = invalid
+        .iter()
+        .flat_map(|m| m["items"].as_array().unwrap().clone())
+        .map(|i| i["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("cents")), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("whole number")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("option id")),
+        "{reasons:?}"
+    );
+    // The valid ones are changes (or already equal); the label became the option id.
+    let changes = all_pages(&h, plan_id, "change").await;
+    let channel = changes
+        .iter()
+        .flat_map(|m| m["items"].as_array().unwrap().clone())
+        .find(|i| i["field"] == "Referral Channel")
+        .unwrap();
+    assert_eq!(channel["new"], "Web Search [52001]");
+    assert_eq!(h.sandbox.stats().patches_applied, 0);
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_before_anything_is_read() {
+    let h = default_harness(20).await;
+    let cases = [
+        (
+            json!({"fields": ["Nope"], "rule": {"rule": "address"}}),
+            "Client Address",
+        ),
+        (
+            json!({"fields": ["Retainer Amount"], "rule": {"rule": "address"}}),
+            "text_line",
+        ),
+        (json!({"fields": ["Client Address"]}), "`rule`"),
+        (
+            json!({"fields": ["Client Address"], "rule": {"rule": "address"}, "values": [{"matter_id": 1, "value": "x"}]}),
+            "not both",
+        ),
+        (
+            json!({"fields": ["Client Address"], "values": [{"matter_id": 1, "value": "a"}, {"matter_id": 1, "value": "b"}]}),
+            "keep one",
+        ),
+        (
+            json!({"fields": ["Client Address", "Client Phone"], "values": [{"matter_id": 1, "value": "a"}]}),
+            "`field`",
+        ),
+        (
+            json!({"fields": ["Old Intake Notes"], "rule": {"rule": "whitespace"}}),
+            "deleted",
+        ),
+    ];
+    for (args, needle) in cases {
+        let text = error_text(&call(&h, "propose_normalization", args.clone()).await);
+        assert!(text.contains(needle), "{args}: {text}");
+    }
+    // A malformed rule is refused with serde's reason (as a protocol error or a tool error,
+    // both of which the assistant sees), not a crash.
+    let params = CallToolRequestParams::new("propose_normalization").with_arguments(
+        json!({"fields": ["Client Phone"], "rule": {"rule": "phone", "format": "smoke"}})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    match h.client.call_tool(params).await {
+        Err(e) => assert!(e.to_string().contains("smoke"), "{e}"),
+        Ok(r) => assert!(error_text(&r).contains("smoke")),
+    }
+    let unknown = error_text(&call(&h, "get_plan", json!({"plan_id": "plan-nope"})).await);
+    assert!(unknown.contains("no plan"), "{unknown}");
+    let bad_cursor = json!({"plan_id": "plan-nope", "cursor": "garbage"});
+    assert!(error_text(&call(&h, "get_plan", bad_cursor).await).contains("cursor"));
+    assert!(
+        h.sandbox
+            .stats()
+            .by_endpoint
+            .keys()
+            .all(|k| !k.contains("matters.json") || h.sandbox.stats().by_endpoint[k] == 0)
+    );
+}
+
+#[tokio::test]
+async fn a_long_scan_answers_scanning_and_get_plan_reports_progress_until_complete() {
+    let settings = ServerSettings {
+        scan_wait: Duration::ZERO,
+        ..ServerSettings::default()
+    };
+    let h = start(800, settings).await;
+    h.sandbox.set_faults(Faults {
+        latency: Duration::from_millis(150),
+        ..Faults::default()
+    });
+    let first = ok(&call(
+        &h,
+        "propose_normalization",
+        json!({"fields": ["Client Address"], "rule": {"rule": "address"}}),
+    )
+    .await);
+    assert_eq!(first["status"], "scanning", "{first}");
+    assert!(first["next_step"].as_str().unwrap().contains("get_plan"));
+    assert!(first.get("content_hash").is_none());
+    let plan_id = first["plan_id"].as_str().unwrap();
+    let done = ok(&call(
+        &h,
+        "get_plan",
+        json!({"plan_id": plan_id, "wait_seconds": 20}),
+    )
+    .await);
+    assert_eq!(done["status"], "complete", "{done}");
+    assert_eq!(done["counts"]["matters_scanned"], 800);
+    assert!(done["content_hash"].as_str().unwrap().len() == 64);
+}
+
+#[tokio::test]
+async fn redacted_mode_leaks_no_value_into_tool_output() {
+    let settings = ServerSettings {
+        privacy: Privacy::Redacted,
+        ..ServerSettings::default()
+    };
+    let h = start(120, settings).await;
+    let ids = open_matters(&h.sandbox, 120);
+    let mut secrets: Vec<String> = Vec::new();
+    for id in &ids {
+        for def in [CLIENT_ADDRESS, CLIENT_PHONE, MAILING_ADDRESS] {
+            if let Some(Value::String(v)) = h.sandbox.value(*id, def) {
+                secrets.push(v);
+            }
+        }
+    }
+    assert!(secrets.len() > 100);
+    let mut outputs: Vec<String> = Vec::new();
+    let record = |r: &CallToolResult, outputs: &mut Vec<String>| {
+        outputs.push(serde_json::to_string(r).unwrap());
+    };
+    let r = call(
+        &h,
+        "propose_normalization",
+        json!({"fields": ["Client Address", "Client Phone", "Mailing Address"], "rule": {"rule": "address"}}),
+    )
+    .await;
+    // The address rule does not fit a phone field: try the fitting ones.
+    let _ = r;
+    let r = call(
+        &h,
+        "propose_normalization",
+        json!({"fields": ["Client Address", "Mailing Address"], "rule": {"rule": "address"}, "limit": 50}),
+    )
+    .await;
+    let out = ok(&r);
+    assert_eq!(out["redacted"], true);
+    record(&r, &mut outputs);
+    let plan_id = out["plan_id"].as_str().unwrap().to_string();
+    for class in ["change", "needs_human", "clean", "empty", "invalid"] {
+        let r = call(
+            &h,
+            "get_plan",
+            json!({"plan_id": plan_id, "class": class, "limit": 50}),
+        )
+        .await;
+        record(&r, &mut outputs);
+    }
+    let r = call(
+        &h,
+        "propose_normalization",
+        json!({"fields": ["Client Phone"], "rule": {"rule": "phone"}, "limit": 50}),
+    )
+    .await;
+    record(&r, &mut outputs);
+    let r = call(
+        &h,
+        "read_matter_fields",
+        json!({"matter_ids": ids[..20], "fields": ["Client Address", "Client Phone"]}),
+    )
+    .await;
+    record(&r, &mut outputs);
+    let r = call(&h, "find_matters", json!({"limit": 50})).await;
+    record(&r, &mut outputs);
+    let everything = outputs.join("\n");
+    for s in &secrets {
+        // Whole values, lines, and every word of five characters or more (street names,
+        // ZIP codes, phone groups), so a value quoted inside a reason is caught too.
+        let words = s.split(|c: char| c.is_whitespace() || c == ',');
+        for piece in std::iter::once(s.as_str())
+            .chain(s.split('\n'))
+            .chain(words)
+        {
+            let piece = piece.trim();
+            if piece.chars().count() >= 5 {
+                assert!(!everything.contains(piece), "leaked {piece:?}");
+            }
+        }
+    }
+    // Masked samples are there, and the full diff is in a local file for a person.
+    assert!(everything.contains("9999"), "masked samples keep the shape");
+    let preview = out["preview_file"].as_str().unwrap();
+    let html = std::fs::read_to_string(preview).unwrap();
+    assert!(
+        secrets
+            .iter()
+            .any(|s| html.contains(&s.replace('&', "&amp;")))
+    );
+    assert!(preview.starts_with(h.home.path().to_str().unwrap()));
+}
