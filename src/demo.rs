@@ -6,7 +6,13 @@ use std::num::NonZeroU32;
 
 use futures::TryStreamExt;
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use crate::clio::matters::{MATTER_VALUE_FIELDS, MatterQuery};
+use crate::normalize::Rule;
+use crate::plan::ItemClass;
+use crate::plan::request::ProposeRequest;
 use crate::clio::types::{CustomField, Matter};
 use crate::clio::{ClioClient, ClioError, FieldType, RetryPolicy};
 use crate::error::AppError;
@@ -19,6 +25,8 @@ pub struct DemoOptions {
     pub seed: u64,
     /// Both the sandbox's budget and the client's ceiling (a fast budget so the demo is quick).
     pub rate_limit: u32,
+    /// State folder; the demo's plans, previews and audit log go to `<home>/sandbox`.
+    pub home: Option<PathBuf>,
 }
 
 impl Default for DemoOptions {
@@ -27,6 +35,7 @@ impl Default for DemoOptions {
             matters: 2_000,
             seed: 1,
             rate_limit: 1_200,
+            home: None,
         }
     }
 }
@@ -127,13 +136,99 @@ pub async fn run(options: &DemoOptions, out: &mut dyn Write) -> Result<(), AppEr
             }
         }
     }
+    propose_examples(&client, options, out).await?;
     let metrics = client.metrics();
     writeln!(
         out,
         "\n{} requests to Clio, {} rate limited, {} retried, {} ms waiting for the limiter.",
         metrics.total_requests, metrics.rate_limited, metrics.retries, metrics.waited_ms
     )?;
+    writeln!(
+        out,
+        "{} changes written to Clio: proposing only reads.",
+        sandbox.stats().patches_applied
+    )?;
     sandbox.stop().await;
+    Ok(())
+}
+
+/// Proposes a few normalizations and shows what each would change: nothing is written.
+async fn propose_examples(
+    client: &ClioClient,
+    options: &DemoOptions,
+    out: &mut dyn Write,
+) -> Result<(), AppError> {
+    let home = match &options.home {
+        Some(h) => h.clone(),
+        None => crate::serve::default_home()?,
+    }
+    .join("sandbox");
+    let (_, planner) = crate::serve::open_state(client.clone(), &home).await?;
+    writeln!(out, "\nProposed normalizations (plans stored; nothing written):")?;
+    let examples: [(&[&str], &str); 5] = [
+        (&["Client Address", "Mailing Address"], "address"),
+        (&["Client Phone"], "phone"),
+        (&["Intake Date (typed)"], "date"),
+        (&["Practice Area"], "picklist"),
+        (&["Client Email"], "email"),
+    ];
+    for (fields, rule) in examples {
+        let rule: Rule = serde_json::from_value(serde_json::json!({ "rule": rule }))
+            .map_err(|e| AppError::Usage(format!("demo rule {rule}: {e}")))?;
+        let req = ProposeRequest {
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            rule: Some(rule.clone()),
+            ..Default::default()
+        };
+        let id = planner.start(req, "demo").await?;
+        let header = planner.wait(&id, Duration::from_secs(3_600)).await?;
+        let c = &header.counts;
+        writeln!(
+            out,
+            "  {} on {}: {} changes on {} matters, {} need a human, {} invalid, {} clean, {} empty  ({id})",
+            rule.name(),
+            fields.join(" + "),
+            c.change,
+            c.matters_with_changes,
+            c.needs_human,
+            c.invalid,
+            c.clean,
+            c.empty
+        )?;
+        let shown = |v: &Option<String>, l: &Option<String>| match (v, l) {
+            (Some(v), Some(l)) => format!("{l} [{v}]"),
+            (Some(v), None) => v.replace('\n', " / "),
+            (None, _) => "(none)".to_string(),
+        };
+        for set in planner.store().matter_page(&id, &[ItemClass::Change], None, 2)? {
+            for i in set {
+                writeln!(
+                    out,
+                    "      {:<12} {}  ->  {}",
+                    i.display_number.as_deref().unwrap_or("?"),
+                    shown(&i.old, &i.old_label),
+                    shown(&i.new, &i.new_label)
+                )?;
+            }
+        }
+        for set in planner.store().matter_page(&id, &[ItemClass::NeedsHuman], None, 1)? {
+            for i in set {
+                writeln!(
+                    out,
+                    "      {:<12} {}  ?  {}",
+                    i.display_number.as_deref().unwrap_or("?"),
+                    shown(&i.old, &i.old_label),
+                    i.reason.as_deref().unwrap_or("")
+                )?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "  Reviewer files (old and new side by side): {}\n  \
+         Try: clio-mcp plan --sandbox list / show ID / export ID --format html",
+        home.join("previews").display()
+    )?;
     Ok(())
 }
 

@@ -187,6 +187,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 matters: args.matters,
                 seed: args.seed,
                 rate_limit: args.rate_limit,
+                home: cli.home.clone(),
             };
             clio_mcp::demo::run(&options, &mut out).await?;
         }

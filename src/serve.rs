@@ -58,6 +58,7 @@ pub async fn run(options: ServeOptions) -> Result<(), AppError> {
     match options.http {
         None => {
             let running = server
+                .clone()
                 .serve(rmcp::transport::stdio())
                 .await
                 .map_err(|e| AppError::Usage(format!("the MCP session did not start: {e}")))?;
@@ -76,9 +77,10 @@ pub async fn run(options: ServeOptions) -> Result<(), AppError> {
                 let _ = tokio::signal::ctrl_c().await;
                 stop.cancel();
             });
-            http::serve(listener, server, &options.security, ct).await?;
+            http::serve(listener, server.clone(), &options.security, ct).await?;
         }
     }
+    server.shutdown().await;
     if let Some(sandbox) = sandbox {
         sandbox.stop().await;
     }

@@ -82,6 +82,12 @@ impl ClioMcpServer {
         crate::tools::router().list_all()
     }
 
+    /// Stops the background scans of this process; their plans end as failed ("cancelled"),
+    /// never as a plan that looks complete.
+    pub async fn shutdown(&self) {
+        self.planner.shutdown().await;
+    }
+
     /// The folder the audit log of this server writes to.
     pub fn audit_dir(&self) -> PathBuf {
         self.audit.dir().to_path_buf()

@@ -55,9 +55,12 @@ async fn sandbox_command_prints_its_url_and_token_and_serves_on_loopback() {
 }
 
 #[test]
-fn demo_shows_the_inventory_by_type_and_messy_values() {
+fn demo_shows_the_inventory_messy_values_and_proposals_without_writing() {
+    let home = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)
         .args(["demo", "--matters", "300"])
+        .arg("--home")
+        .arg(home.path())
         .output()
         .unwrap();
     assert!(
@@ -72,9 +75,17 @@ fn demo_shows_the_inventory_by_type_and_messy_values() {
         "Client Address [id 4101]",
         "1 deleted",
         "value id text_line-",
+        "Proposed normalizations",
+        "address on Client Address + Mailing Address:",
+        "picklist on Practice Area:",
+        "is deleted; choose a live option",
+        "0 changes written to Clio",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
+    // The plans are stored where `plan --sandbox` looks, with their reviewer files.
+    let previews = std::fs::read_dir(home.path().join("sandbox/previews")).unwrap();
+    assert_eq!(previews.count(), 5);
 }
 
 #[test]

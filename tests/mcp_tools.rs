@@ -466,6 +466,14 @@ async fn prompts_cover_normalizing_a_field_and_reviewing_a_job() {
         .unwrap();
     let shown = serde_json::to_string(&got).unwrap();
     assert!(shown.contains("Referral Source") && shown.contains("list_custom_fields"));
+    // The prompt walks through the tools that exist: propose, then page the plan.
+    let tools: Vec<String> = ClioMcpServer::tools()
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    for step in ["propose_normalization", "get_plan"] {
+        assert!(shown.contains(step) && tools.iter().any(|t| t == step), "{step}");
+    }
     let args = json!({"job_id": "job-1"}).as_object().unwrap().clone();
     let got = h
         .client

@@ -32,13 +32,16 @@ impl ClioMcpServer {
             "Help me normalize the Clio custom field {field:?} across our matters.\n\
              1. Call list_custom_fields and find the field: note its type, definition id and \
              what can safely be written to it (for a picklist, only its non-deleted options).\n\
-             2. Call find_matters to list the matters concerned (follow next_cursor to page), \
-             then read_matter_fields on them in batches of at most 20, asking only for this field.\n\
-             3. Group the distinct values you saw and propose, as a table, each current value \
-             -> the normalized value, with the number of matters and example matter numbers. \
-             Flag values you are unsure about instead of guessing, and never invent picklist options.\n\
-             4. Stop there and ask me to review the table. This server cannot apply changes yet; \
-             do not claim that anything was changed.",
+             2. Pick the rule for its type (address, phone, person_name, whitespace, case or \
+             email for text; picklist; currency; date) and call propose_normalization with it. \
+             Nothing is written: it stores a plan. If it answers `scanning`, call get_plan with \
+             wait_seconds until it is complete.\n\
+             3. Show me the counts, then the changes as a table (matter, old -> new), paging \
+             with get_plan; then list what needs a human and what is invalid, with the reasons. \
+             If I decide values by hand, propose them with `values` so they are checked too. \
+             Never invent picklist options.\n\
+             4. Stop there: tell me the plan id, its content hash and the reviewer file path. \
+             This server cannot apply changes yet; do not claim that anything was changed.",
             field = args.field
         );
         vec![PromptMessage::new_text(Role::User, text)]
