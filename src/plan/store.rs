@@ -98,6 +98,9 @@ impl PlanStore {
             path: path.to_path_buf(),
             source,
         };
+        // Before SQLite opens it: the write-ahead log and its index, created later, take the
+        // database file's mode, so they too must find it owner-only.
+        restrict_file(path);
         let conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_err)?;
@@ -117,7 +120,6 @@ impl PlanStore {
         conn.execute_batch(SCHEMA).map_err(open_err)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_err)?;
-        restrict_file(path);
         Ok(PlanStore {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
@@ -364,13 +366,30 @@ fn private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-/// The database holds privileged values: only its owner may read it.
+/// The database holds privileged values: only its owner may read it or its write-ahead log
+/// (`-wal`) and index (`-shm`), which SQLite creates with the database file's mode. Creates
+/// the file (empty, which SQLite takes as a new database) if it is missing.
 fn restrict_file(path: &Path) {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
-            tracing::warn!(path = %path.display(), error = %e, "could not restrict the plan store to its owner");
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // A failure here is SQLite's to report, when it opens the file next.
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path);
+        let mut files = vec![path.to_path_buf()];
+        for side in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(side);
+            files.push(PathBuf::from(name));
+        }
+        for file in files.iter().filter(|f| f.exists()) {
+            if let Err(e) = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)) {
+                tracing::warn!(path = %file.display(), error = %e, "could not restrict the plan store to its owner");
+            }
         }
     }
 }
