@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::clio::matters::{MATTER_VALUE_FIELDS, MatterQuery};
-use crate::normalize::Rule;
-use crate::plan::ItemClass;
-use crate::plan::request::ProposeRequest;
 use crate::clio::types::{CustomField, Matter};
 use crate::clio::{ClioClient, ClioError, FieldType, RetryPolicy};
 use crate::error::AppError;
+use crate::normalize::Rule;
+use crate::plan::ItemClass;
+use crate::plan::request::ProposeRequest;
 use crate::sandbox::{Sandbox, SandboxOptions};
 
 /// What the demo runs on.
@@ -164,7 +164,10 @@ async fn propose_examples(
     }
     .join("sandbox");
     let (_, planner) = crate::serve::open_state(client.clone(), &home).await?;
-    writeln!(out, "\nProposed normalizations (plans stored; nothing written):")?;
+    writeln!(
+        out,
+        "\nProposed normalizations (plans stored; nothing written):"
+    )?;
     let examples: [(&[&str], &str); 5] = [
         (&["Client Address", "Mailing Address"], "address"),
         (&["Client Phone"], "phone"),
@@ -200,7 +203,10 @@ async fn propose_examples(
             (Some(v), None) => v.replace('\n', " / "),
             (None, _) => "(none)".to_string(),
         };
-        for set in planner.store().matter_page(&id, &[ItemClass::Change], None, 2)? {
+        for set in planner
+            .store()
+            .matter_page(&id, &[ItemClass::Change], None, 2)?
+        {
             for i in set {
                 writeln!(
                     out,
@@ -211,7 +217,10 @@ async fn propose_examples(
                 )?;
             }
         }
-        for set in planner.store().matter_page(&id, &[ItemClass::NeedsHuman], None, 1)? {
+        for set in planner
+            .store()
+            .matter_page(&id, &[ItemClass::NeedsHuman], None, 1)?
+        {
             for i in set {
                 writeln!(
                     out,

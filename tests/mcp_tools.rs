@@ -472,7 +472,10 @@ async fn prompts_cover_normalizing_a_field_and_reviewing_a_job() {
         .map(|t| t.name.to_string())
         .collect();
     for step in ["propose_normalization", "get_plan"] {
-        assert!(shown.contains(step) && tools.iter().any(|t| t == step), "{step}");
+        assert!(
+            shown.contains(step) && tools.iter().any(|t| t == step),
+            "{step}"
+        );
     }
     let args = json!({"job_id": "job-1"}).as_object().unwrap().clone();
     let got = h
