@@ -1,5 +1,9 @@
 //! The custom field inventory: definitions grouped by type, with what may safely be written.
 
+mod cache;
+
+pub use cache::{FIELD_CACHE_TTL, FieldCache};
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;

@@ -485,3 +485,35 @@ async fn prompts_cover_normalizing_a_field_and_reviewing_a_job() {
         .unwrap();
     assert!(serde_json::to_string(&got).unwrap().contains("audit_log"));
 }
+
+#[tokio::test]
+async fn field_definitions_are_read_once_for_many_calls_but_the_inventory_is_always_fresh() {
+    let h = start().await;
+    let definition_reads = |h: &Harness| -> u64 {
+        h.sandbox
+            .stats()
+            .by_endpoint
+            .iter()
+            .filter(|(k, _)| k.contains("custom_fields"))
+            .map(|(_, n)| *n)
+            .sum()
+    };
+    let ids: Vec<u64> = h.sandbox.matter_ids().into_iter().take(2).collect();
+    let before = definition_reads(&h);
+    for _ in 0..3 {
+        call(&h, "read_matter_fields", json!({"matter_ids": ids})).await;
+    }
+    assert_eq!(
+        definition_reads(&h) - before,
+        1,
+        "three reads, one definitions request"
+    );
+    call(&h, "list_custom_fields", json!({})).await;
+    assert_eq!(
+        definition_reads(&h) - before,
+        2,
+        "the inventory reads them anew"
+    );
+    call(&h, "read_matter_fields", json!({"matter_ids": ids})).await;
+    assert_eq!(definition_reads(&h) - before, 2);
+}

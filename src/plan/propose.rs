@@ -11,6 +11,7 @@ use crate::audit::{Action, AuditError, AuditEvent, AuditLog};
 use crate::clio::matters::{MATTER_VALUE_FIELDS, MAX_PAGE, MatterQuery};
 use crate::clio::types::Matter;
 use crate::clio::{ApiRequest, ClioClient, ClioError};
+use crate::inventory::FieldCache;
 use crate::jobs::Runner;
 use crate::jobs::runner::Waited;
 
@@ -56,6 +57,7 @@ impl PlanError {
 #[derive(Clone)]
 pub struct Planner {
     client: ClioClient,
+    fields: FieldCache,
     store: PlanStore,
     audit: Arc<AuditLog>,
     runner: Runner,
@@ -67,6 +69,7 @@ impl Planner {
     /// `home` holds the preview files (`<home>/previews`); `user` names who proposes.
     pub fn new(
         client: ClioClient,
+        fields: FieldCache,
         store: PlanStore,
         audit: Arc<AuditLog>,
         home: &Path,
@@ -74,12 +77,18 @@ impl Planner {
     ) -> Planner {
         Planner {
             client,
+            fields,
             store,
             audit,
             runner: Runner::new(),
             previews: home.join("previews"),
             user: user.into(),
         }
+    }
+
+    /// The field definitions cache this planner shares with the tools.
+    pub fn fields(&self) -> &FieldCache {
+        &self.fields
     }
 
     pub fn store(&self) -> &PlanStore {
@@ -94,7 +103,7 @@ impl Planner {
     /// Checks the request against Clio's field definitions, records a `scanning` plan and
     /// starts the scan in the background. Returns the plan id at once.
     pub async fn start(&self, req: ProposeRequest, tool: &str) -> Result<String, PlanError> {
-        let definitions = crate::inventory::matter_fields(&self.client).await?;
+        let definitions = self.fields.matter_fields().await?;
         let checked = check(&req, &definitions)?;
         let id = format!("plan-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         let header = PlanHeader {

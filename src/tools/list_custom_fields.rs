@@ -72,8 +72,8 @@ impl ClioMcpServer {
             .limit
             .map_or(DEFAULT_LIMIT, |l| l as usize)
             .clamp(1, MAX_LIMIT);
-        let mut fields = match inventory::matter_fields(&self.client).await {
-            Ok(f) => f,
+        let mut fields: Vec<_> = match self.planner.fields().refresh().await {
+            Ok(f) => f.as_ref().clone(),
             Err(e) => return user_error(e.to_string()),
         };
         if let Some(kind) = &args.field_type {

@@ -6,7 +6,6 @@ use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::inventory;
 use crate::matter_view::{self, FieldFilter, MatterFields};
 use crate::server::ClioMcpServer;
 use crate::tools::{internal, structured, user_error};
@@ -61,7 +60,7 @@ impl ClioMcpServer {
                 ids.len()
             ));
         }
-        let definitions = match inventory::matter_fields(&self.client).await {
+        let definitions = match self.planner.fields().matter_fields().await {
             Ok(d) => d,
             Err(e) => return user_error(e.to_string()),
         };
