@@ -13,12 +13,15 @@ use crate::clio::{ClioClient, ClioError};
 /// How long definitions are reused before they are read again.
 pub const FIELD_CACHE_TTL: Duration = Duration::from_secs(60);
 
+/// Definitions and when they were read.
+type Held = (Instant, Arc<Vec<CustomField>>);
+
 /// Shared by every clone (one per process); `tokio::time` so tests can pause the clock.
 #[derive(Clone)]
 pub struct FieldCache {
     client: ClioClient,
     ttl: Duration,
-    held: Arc<Mutex<Option<(Instant, Arc<Vec<CustomField>>)>>>,
+    held: Arc<Mutex<Option<Held>>>,
 }
 
 impl FieldCache {
