@@ -159,11 +159,17 @@ async fn address_variants_of_one_place_collapse_to_one_output() {
 async fn proposing_writes_nothing_reads_only_pages_and_records_the_plan() {
     let h = default_harness(450).await;
     let before = h.sandbox.stats();
-    let out = propose(
+    let r = call(
         &h,
+        "propose_normalization",
         json!({"fields": ["Client Address", MAILING_ADDRESS.to_string()], "rule": {"rule": "address"}}),
     )
     .await;
+    let size = serde_json::to_string(&r).unwrap().len();
+    assert!(size < 8 * 1024, "the default answer is {size} bytes");
+    let out = ok(&r);
+    assert_eq!(out["status"], "complete", "{out}");
+    assert_eq!(out["matters"].as_array().unwrap().len(), 10);
     let stats = h.sandbox.stats();
     assert_eq!(stats.patches_applied, 0);
     let new_requests: Vec<(&String, u64)> = stats
