@@ -203,10 +203,7 @@ async fn propose_examples(
             (Some(v), None) => v.replace('\n', " / "),
             (None, _) => "(none)".to_string(),
         };
-        for set in planner
-            .store()
-            .matter_page(&id, &[ItemClass::Change], None, 2)?
-        {
+        for set in planner.matter_page(&id, ItemClass::Change, 2).await? {
             for i in set {
                 writeln!(
                     out,
@@ -217,10 +214,7 @@ async fn propose_examples(
                 )?;
             }
         }
-        for set in planner
-            .store()
-            .matter_page(&id, &[ItemClass::NeedsHuman], None, 1)?
-        {
+        for set in planner.matter_page(&id, ItemClass::NeedsHuman, 1).await? {
             for i in set {
                 writeln!(
                     out,

@@ -44,7 +44,17 @@ impl Privacy {
     pub fn show(self, value: &str) -> String {
         match self {
             Privacy::Full => value.to_string(),
+            // `xxxx` and `xxxxx` would tell true from false by their length.
+            Privacy::Redacted if matches!(value.trim(), "true" | "false") => HIDDEN.to_string(),
             Privacy::Redacted => mask(value),
+        }
+    }
+
+    /// A sentence about a value (a rule's reason) as the assistant may see it.
+    pub fn show_reason(self, reason: &str, values: &[&str]) -> String {
+        match self {
+            Privacy::Full => reason.to_string(),
+            Privacy::Redacted => redact_reason(reason, values),
         }
     }
 
@@ -63,12 +73,17 @@ impl fmt::Display for Privacy {
     }
 }
 
-/// A JSON value as the assistant may see it: strings and numbers masked, structure kept.
+/// What stands for a value whose shape alone would give it away (a checkbox).
+pub const HIDDEN: &str = "•••";
+
+/// A JSON value as the assistant may see it: strings and numbers masked, booleans hidden,
+/// structure kept.
 pub fn mask_json(value: &serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::String(s) => Value::String(mask(s)),
         Value::Number(n) => Value::String(mask(&n.to_string())),
+        Value::Bool(_) => Value::String(HIDDEN.to_string()),
         Value::Array(items) => Value::Array(items.iter().map(mask_json).collect()),
         Value::Object(map) => {
             Value::Object(map.iter().map(|(k, v)| (k.clone(), mask_json(v))).collect())
@@ -97,6 +112,92 @@ pub fn mask(value: &str) -> String {
         .collect()
 }
 
+/// Month and weekday names, which a date rule's reason may spell out unquoted.
+const CALENDAR_WORDS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+];
+
+/// A rule's reason with everything that could come from the value masked: quoted parts,
+/// every digit (dates, ZIP codes, phone groups and amounts are often restated in another
+/// form, `03/04` as `3/4`), month and weekday names, and every piece of `values` (two
+/// characters or more). The rule's own words stay, so the reason still says what is wrong.
+pub fn redact_reason(reason: &str, values: &[&str]) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut quoted = false;
+    for c in reason.chars() {
+        if c == '"' {
+            quoted = !quoted;
+            out.push(c);
+        } else if quoted || c.is_numeric() {
+            out.push_str(&mask(&c.to_string()));
+        } else {
+            out.push(c);
+        }
+    }
+    let mut words = String::with_capacity(out.len());
+    for piece in out.split_inclusive(|c: char| !c.is_alphanumeric()) {
+        let word: String = piece.chars().take_while(|c| c.is_alphanumeric()).collect();
+        let rest = &piece[word.len()..];
+        if CALENDAR_WORDS.contains(&word.to_lowercase().as_str()) {
+            words.push_str(&mask(&word));
+        } else {
+            words.push_str(&word);
+        }
+        words.push_str(rest);
+    }
+    let mut pieces: Vec<&str> = values
+        .iter()
+        .flat_map(|v| std::iter::once(*v).chain(v.split(|c: char| !c.is_alphanumeric())))
+        .filter(|p| p.chars().count() >= 2)
+        .collect();
+    // Longest first, so a whole value is masked before its parts.
+    pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for p in pieces {
+        words = words.replace(p, &mask(p));
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,10 +221,51 @@ mod tests {
 
     #[test]
     fn mask_json_keeps_structure_and_hides_strings_and_numbers() {
-        let v = serde_json::json!({"a": "Main St", "b": 2500, "c": [true, null]});
+        let v = serde_json::json!({"a": "Main St", "b": 2500, "c": [true, false, null]});
         assert_eq!(
             mask_json(&v),
-            serde_json::json!({"a": "Xxxx Xx", "b": "9999", "c": [true, null]})
+            serde_json::json!({"a": "Xxxx Xx", "b": "9999", "c": [HIDDEN, HIDDEN, null]})
+        );
+        assert_eq!(
+            Privacy::Redacted.show("true"),
+            Privacy::Redacted.show("false")
+        );
+    }
+
+    #[test]
+    fn reasons_lose_digits_calendar_words_quotes_and_value_pieces() {
+        let cases = [
+            (
+                "3/4 could be month/day or day/month; set the date order",
+                "03/04/2024",
+            ),
+            ("February 30, 2024 does not exist", "Feb 30 2024"),
+            (
+                "012 cannot start an area code; check the number",
+                "0125551234",
+            ),
+            ("option 2 (\"Family law\") is deleted", "2"),
+            (
+                "62704 is not a postal code used in IL; check which is right",
+                "x, IL 62704",
+            ),
+        ];
+        for (reason, value) in cases {
+            let shown = redact_reason(reason, &[value]);
+            // Masked digits read 9: no other digit may survive.
+            assert!(
+                shown.chars().all(|c| !c.is_ascii_digit() || c == '9'),
+                "{shown}"
+            );
+            for word in ["February", "Family", " IL"] {
+                assert!(!shown.contains(word), "{shown}");
+            }
+        }
+        let kept = redact_reason("3/4 could be month/day or day/month", &[]);
+        assert_eq!(kept, "9/9 could be month/day or day/month");
+        assert!(
+            redact_reason("set the date order; check which is right", &[])
+                .contains("check which is right")
         );
     }
 

@@ -16,6 +16,7 @@ use crate::config::{Config, ConfigError};
 use crate::error::AppError;
 use crate::http_security::HttpSecurity;
 use crate::inventory::{FIELD_CACHE_TTL, FieldCache};
+use crate::jobs::Runner;
 use crate::plan::propose::Planner;
 use crate::plan::{PlanStore, state_db};
 use crate::privacy::Privacy;
@@ -166,7 +167,15 @@ pub async fn open_state(
     let audit = Arc::new(AuditLog::open(&audit_dir(home), options)?);
     let store = PlanStore::open(&state_db(home))?;
     let fields = FieldCache::new(client.clone(), FIELD_CACHE_TTL);
-    let planner = Planner::new(client, fields, store, audit.clone(), home, who);
+    let planner = Planner::new(
+        client,
+        fields,
+        store,
+        audit.clone(),
+        Runner::new(),
+        home,
+        who,
+    );
     Ok((audit, planner))
 }
 

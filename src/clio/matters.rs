@@ -7,6 +7,12 @@ use serde_json::{Value, json};
 use crate::clio::types::{Data, Matter};
 use crate::clio::{ApiRequest, ClioClient, ClioError};
 
+/// What a proposal reads: the etag that will guard the write and each value with its
+/// instance id, definition and type. Nothing else: descriptions are privileged text a
+/// normalization does not need.
+pub const PLAN_READ_FIELDS: &str = "id,etag,display_number,\
+custom_field_values{id,etag,value,field_name,field_type,custom_field,picklist_option}";
+
 /// Clio's largest page.
 pub const MAX_PAGE: u32 = 200;
 

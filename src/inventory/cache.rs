@@ -95,7 +95,10 @@ mod tests {
         tokio::time::advance(FIELD_CACHE_TTL - Duration::from_secs(1)).await;
         tokio::time::resume();
         let still = cache.matter_fields().await.unwrap();
-        assert!(Arc::ptr_eq(&first, &still), "59 s later the definitions are reused");
+        assert!(
+            Arc::ptr_eq(&first, &still),
+            "59 s later the definitions are reused"
+        );
         tokio::time::pause();
         tokio::time::advance(Duration::from_secs(2)).await;
         tokio::time::resume();

@@ -21,6 +21,23 @@ struct Task {
     cancel: CancellationToken,
 }
 
+/// Marks a task done and forgets it.
+struct Finished {
+    id: String,
+    tasks: Arc<Mutex<HashMap<String, Task>>>,
+    done: watch::Sender<bool>,
+}
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        let _ = self.done.send(true);
+        self.tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
 /// What `wait` saw when it returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Waited {
@@ -52,12 +69,22 @@ impl Runner {
         let (tx, rx) = watch::channel(false);
         let future = work(cancel.clone());
         self.tasks().insert(id.clone(), Task { done: rx, cancel });
-        let tasks = self.tasks.clone();
+        let finished = Finished {
+            id,
+            tasks: self.tasks.clone(),
+            done: tx,
+        };
         tokio::spawn(async move {
+            // Dropped when the work ends, however it ends (a panic included), so a task can
+            // never look as if it were still running.
+            let _finished = finished;
             future.await;
-            let _ = tx.send(true);
-            tasks.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
         });
+    }
+
+    /// How many tasks run now.
+    pub fn running(&self) -> usize {
+        self.tasks().values().filter(|t| !*t.done.borrow()).count()
     }
 
     /// True while the task `id` runs in this process.
@@ -162,6 +189,22 @@ mod tests {
         runner.shutdown(Duration::from_secs(1)).await;
         assert_eq!(stopped.load(Ordering::SeqCst), 2);
         assert!(!runner.is_running("b"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_that_panics_is_not_left_running() {
+        let runner = Runner::new();
+        runner.spawn("boom", |_| async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            panic!("a bug in the task");
+        });
+        assert_eq!(runner.running(), 1);
+        assert_eq!(
+            runner.wait("boom", Duration::from_secs(5)).await,
+            Waited::Finished
+        );
+        assert!(!runner.is_running("boom"));
+        assert_eq!(runner.running(), 0);
     }
 
     #[tokio::test]

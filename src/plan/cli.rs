@@ -216,7 +216,7 @@ async fn propose(
             header.counts.matters_scanned
         );
     };
-    let items = planner.store().all_items(&id)?;
+    let items = planner.items(&id).await?;
     print_plan(&header, &items, Some(ItemClass::Change), 20, out)?;
     let preview = planner.preview_path(&id);
     if preview.exists() {

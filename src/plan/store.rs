@@ -7,7 +7,12 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::model::{ItemClass, PlanCounts, PlanHeader, PlanItem, PlanStatus};
+mod files;
+mod read;
+
+use files::{private_dir, restrict_file};
+
+use super::model::{PlanHeader, PlanItem, PlanStatus};
 
 /// The state database inside a clio-mcp home (plans now, write jobs later).
 pub fn state_db(home: &Path) -> PathBuf {
@@ -66,8 +71,13 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("plan store: a stored record is unreadable ({0}); it was written by another version")]
     Json(#[from] serde_json::Error),
-    #[error("there is no plan {0:?}; `clio-mcp plan list` shows the plans there are")]
+    #[error(
+        "there is no plan {0:?}: check the id (propose_normalization and `clio-mcp plan \
+         propose` answer with it; `clio-mcp plan list` shows every plan)"
+    )]
     NoSuchPlan(String),
+    #[error("plan {0:?} is no longer scanning, so it cannot change; propose again for a new plan")]
+    Closed(String),
 }
 
 /// One connection shared by the tasks of this process; SQLite arbitrates between processes.
@@ -130,7 +140,7 @@ impl PlanStore {
         &self.path
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (it has its own
         // transactions), so a poisoned lock is safe to keep using.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
@@ -155,6 +165,14 @@ impl PlanStore {
     pub fn add_items(&self, plan_id: &str, items: &[PlanItem]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        // A finished plan is what was reviewed and hashed: nothing may be added to it.
+        let beaten = tx.execute(
+            "UPDATE plans SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'scanning'",
+            params![plan_id, now()],
+        )?;
+        if beaten == 0 {
+            return Err(StoreError::Closed(plan_id.to_string()));
+        }
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO plan_items (plan_id, matter_id, field_id, class, item)
@@ -170,11 +188,16 @@ impl PlanStore {
                 ])?;
             }
         }
-        tx.execute(
-            "UPDATE plans SET heartbeat_at = ?2 WHERE id = ?1",
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Tells readers the scan is alive, between pages that may take minutes to read.
+    pub fn beat(&self, plan_id: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE plans SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'scanning'",
             params![plan_id, now()],
         )?;
-        tx.commit()?;
         Ok(())
     }
 
@@ -185,6 +208,9 @@ impl PlanStore {
         outcome: Result<&str, &str>,
     ) -> Result<PlanHeader, StoreError> {
         let mut header = self.stored_header(plan_id)?;
+        if header.status != PlanStatus::Scanning {
+            return Err(StoreError::Closed(plan_id.to_string()));
+        }
         match outcome {
             Ok(hash) => {
                 header.status = PlanStatus::Complete;
@@ -192,12 +218,15 @@ impl PlanStore {
             }
             Err(error) => {
                 header.status = PlanStatus::Failed;
+                // A failed plan has no content to prove: it must never look applicable.
+                header.content_hash = None;
                 header.error = Some(error.to_string());
             }
         }
         header.counts = self.counts(plan_id)?;
-        self.conn().execute(
-            "UPDATE plans SET status = ?2, header = ?3, heartbeat_at = ?4 WHERE id = ?1",
+        let updated = self.conn().execute(
+            "UPDATE plans SET status = ?2, header = ?3, heartbeat_at = ?4
+             WHERE id = ?1 AND status = 'scanning'",
             params![
                 plan_id,
                 header.status.as_str(),
@@ -205,6 +234,9 @@ impl PlanStore {
                 now()
             ],
         )?;
+        if updated == 0 {
+            return Err(StoreError::Closed(plan_id.to_string()));
+        }
         Ok(header)
     }
 
@@ -233,7 +265,7 @@ impl PlanStore {
         Ok(header)
     }
 
-    fn stored_header(&self, plan_id: &str) -> Result<PlanHeader, StoreError> {
+    pub(super) fn stored_header(&self, plan_id: &str) -> Result<PlanHeader, StoreError> {
         let json: Option<String> = self
             .conn()
             .query_row(
@@ -244,97 +276,6 @@ impl PlanStore {
             .optional()?;
         let json = json.ok_or_else(|| StoreError::NoSuchPlan(plan_id.to_string()))?;
         Ok(serde_json::from_str(&json)?)
-    }
-
-    /// Item counts per class, matters read, and matters with at least one change.
-    pub fn counts(&self, plan_id: &str) -> Result<PlanCounts, StoreError> {
-        let conn = self.conn();
-        let mut counts = PlanCounts::default();
-        let mut by_class = conn.prepare_cached(
-            "SELECT class, COUNT(*) FROM plan_items WHERE plan_id = ?1 GROUP BY class",
-        )?;
-        let rows = by_class.query_map(params![plan_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (class, n) = row?;
-            if let Some(class) = ItemClass::parse(&class) {
-                let n = n.max(0) as u64;
-                match class {
-                    ItemClass::Change => counts.change = n,
-                    ItemClass::Clean => counts.clean = n,
-                    ItemClass::Empty => counts.empty = n,
-                    ItemClass::NeedsHuman => counts.needs_human = n,
-                    ItemClass::Invalid => counts.invalid = n,
-                }
-            }
-        }
-        let distinct = |sql: &str| -> Result<u64, rusqlite::Error> {
-            conn.query_row(sql, params![plan_id], |r| r.get::<_, i64>(0))
-                .map(|n| n.max(0) as u64)
-        };
-        counts.matters_scanned =
-            distinct("SELECT COUNT(DISTINCT matter_id) FROM plan_items WHERE plan_id = ?1")?;
-        counts.matters_with_changes = distinct(
-            "SELECT COUNT(DISTINCT matter_id) FROM plan_items WHERE plan_id = ?1 AND class = 'change'",
-        )?;
-        Ok(counts)
-    }
-
-    /// Up to `limit` matters after `after` that have items of `classes`, each with those items
-    /// ordered by field id: a change set never splits across pages.
-    pub fn matter_page(
-        &self,
-        plan_id: &str,
-        classes: &[ItemClass],
-        after: Option<u64>,
-        limit: usize,
-    ) -> Result<Vec<Vec<PlanItem>>, StoreError> {
-        let conn = self.conn();
-        let class_list = classes
-            .iter()
-            .map(|c| format!("'{}'", c.as_str()))
-            .collect::<Vec<_>>()
-            .join(",");
-        // The class names are our own constants, never caller text, so inlining them is safe.
-        let mut matters = conn.prepare(&format!(
-            "SELECT DISTINCT matter_id FROM plan_items
-             WHERE plan_id = ?1 AND class IN ({class_list}) AND matter_id > ?2
-             ORDER BY matter_id LIMIT ?3"
-        ))?;
-        let ids: Vec<i64> = matters
-            .query_map(
-                params![plan_id, after.map_or(-1, |a| a as i64), limit as i64],
-                |r| r.get(0),
-            )?
-            .collect::<Result<_, _>>()?;
-        let mut items = conn.prepare(&format!(
-            "SELECT item FROM plan_items
-             WHERE plan_id = ?1 AND matter_id = ?2 AND class IN ({class_list})
-             ORDER BY field_id"
-        ))?;
-        let mut page = Vec::with_capacity(ids.len());
-        for id in ids {
-            let set: Vec<PlanItem> = items
-                .query_map(params![plan_id, id], |r| r.get::<_, String>(0))?
-                .map(|json| Ok(serde_json::from_str(&json?)?))
-                .collect::<Result<_, StoreError>>()?;
-            page.push(set);
-        }
-        Ok(page)
-    }
-
-    /// Every item of the plan, ordered by matter then field: the order the hash covers.
-    pub fn all_items(&self, plan_id: &str) -> Result<Vec<PlanItem>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT item FROM plan_items WHERE plan_id = ?1 ORDER BY matter_id, field_id",
-        )?;
-        let items = stmt
-            .query_map(params![plan_id], |r| r.get::<_, String>(0))?
-            .map(|json| Ok(serde_json::from_str(&json?)?))
-            .collect::<Result<_, StoreError>>()?;
-        Ok(items)
     }
 
     /// The most recent plans, newest first.
@@ -353,43 +294,4 @@ impl PlanStore {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
-}
-
-/// The database holds privileged values: only its owner may read it or its write-ahead log
-/// (`-wal`) and index (`-shm`), which SQLite creates with the database file's mode. Creates
-/// the file (empty, which SQLite takes as a new database) if it is missing.
-fn restrict_file(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        // A failure here is SQLite's to report, when it opens the file next.
-        let _ = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path);
-        let mut files = vec![path.to_path_buf()];
-        for side in ["-wal", "-shm"] {
-            let mut name = path.as_os_str().to_owned();
-            name.push(side);
-            files.push(PathBuf::from(name));
-        }
-        for file in files.iter().filter(|f| f.exists()) {
-            if let Err(e) = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)) {
-                tracing::warn!(path = %file.display(), error = %e, "could not restrict the plan store to its owner");
-            }
-        }
-    }
 }

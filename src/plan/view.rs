@@ -4,9 +4,9 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::privacy::{Privacy, mask};
+use crate::privacy::Privacy;
 
-use super::model::{ItemClass, PlanCounts, PlanHeader, PlanItem, PlanStatus};
+use super::model::{ItemClass, PlanCounts, PlanHeader, PlanItem, PlanSource, PlanStatus};
 use super::store::{PlanStore, StoreError};
 
 /// Most matters on one page of a plan.
@@ -104,7 +104,12 @@ pub fn render(
     privacy: Privacy,
     preview_file: Option<String>,
 ) -> Result<PlanView, StoreError> {
-    let sets = store.matter_page(&header.id, &[page.class], page.after, page.limit + 1)?;
+    // While a scan runs its pages are partial: counts only, so nothing looks final.
+    let sets = if header.status == PlanStatus::Complete {
+        store.matter_page(&header.id, &[page.class], page.after, page.limit + 1)?
+    } else {
+        Vec::new()
+    };
     let more = sets.len() > page.limit;
     let sets: Vec<Vec<PlanItem>> = sets.into_iter().take(page.limit).collect();
     let next_cursor = if more {
@@ -140,7 +145,11 @@ pub fn render(
             .iter()
             .map(|f| format!("{} ({}, {})", f.name, f.id, f.field_type))
             .collect(),
-        scope: header.scope.clone(),
+        // A query may name a client: masked like any other text the assistant is shown.
+        scope: match privacy {
+            Privacy::Full => header.scope.clone(),
+            Privacy::Redacted => redact_scope(&header.scope),
+        },
         content_hash: header.content_hash.clone(),
         error: header.error.clone(),
         preview_file,
@@ -158,6 +167,19 @@ fn next_step(header: &PlanHeader, preview: Option<&str>) -> String {
              to 20) until status is complete; do not propose again.",
             c.matters_scanned
         ),
+        PlanStatus::Complete
+            if c.invalid > 0 && matches!(header.source, PlanSource::Values { .. }) =>
+        {
+            format!(
+                "{} of the proposed values were refused (class=invalid lists each with its reason); \
+             nothing was written. Show the person the refusals and the {} changes (class=change){}.",
+                c.invalid,
+                c.change,
+                preview
+                    .map(|p| format!("; every row is in {p}"))
+                    .unwrap_or_default()
+            )
+        }
         PlanStatus::Complete => format!(
             "Show the person the counts and the changes (get_plan pages them; class=needs_human \
              and class=invalid list what needs a decision){}. Nothing has been written: applying \
@@ -175,63 +197,39 @@ fn next_step(header: &PlanHeader, preview: Option<&str>) -> String {
 fn item(i: &PlanItem, privacy: Privacy) -> ItemDiff {
     let shown = |value: &Option<String>, label: &Option<String>| {
         let value = value.as_deref()?;
-        let value = privacy.show(value);
         Some(match label {
-            // Option labels are the firm's configuration, not client data.
+            // Option ids and labels are the firm's configuration, not client data.
             Some(l) => format!("{l} [{value}]"),
-            None => value,
+            None => privacy.show(value),
         })
     };
     let is_picklist = i.field_type == "picklist";
+    let values: Vec<&str> = [&i.old, &i.new]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
     ItemDiff {
         field: i.field_name.clone(),
         class: i.class,
         old: shown(&i.old, &i.old_label),
         new: shown(&i.new, &i.new_label),
-        reason: i.reason.as_deref().map(|r| match privacy {
-            Privacy::Full => r.to_string(),
-            Privacy::Redacted => redact_reason(r, i),
-        }),
+        reason: i.reason.as_deref().map(|r| privacy.show_reason(r, &values)),
         candidates: i
             .candidates
             .iter()
             .map(|c| {
-                let label = if is_picklist || !privacy.is_redacted() {
-                    c.label.clone()
+                if is_picklist {
+                    format!("{} [{}] ({:.2})", c.label, c.value, c.score)
                 } else {
-                    mask(&c.label)
-                };
-                format!("{label} ({:.2})", c.score)
+                    format!("{} ({:.2})", privacy.show(&c.label), c.score)
+                }
             })
             .collect(),
     }
 }
 
-/// A rule's reason may quote the value (`"03/04/2024" could be ...`): every quoted part and
-/// every piece of the old and new values is masked; the rest of the sentence stays.
-pub fn redact_reason(reason: &str, item: &PlanItem) -> String {
-    let mut out = String::with_capacity(reason.len());
-    let mut quoted = false;
-    for c in reason.chars() {
-        if c == '"' {
-            quoted = !quoted;
-            out.push(c);
-        } else if quoted {
-            out.push_str(&mask(&c.to_string()));
-        } else {
-            out.push(c);
-        }
-    }
-    let mut pieces: Vec<&str> = [&item.old, &item.new]
-        .into_iter()
-        .flatten()
-        .flat_map(|v| std::iter::once(v.as_str()).chain(v.split(|c: char| !c.is_alphanumeric())))
-        .filter(|p| p.chars().count() >= 2)
-        .collect();
-    // Longest first, so a whole value is masked before its parts.
-    pieces.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    for p in pieces {
-        out = out.replace(p, &mask(p));
-    }
-    out
+/// The scope with any query text masked (`query="Smith"` -> `query="Xxxxx"`).
+fn redact_scope(scope: &str) -> String {
+    crate::privacy::redact_reason(scope, &[])
 }

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::plan::ItemClass;
-use crate::plan::view::{self, PageRequest, PlanView};
+use crate::plan::view::{PageRequest, PlanView};
 use crate::server::ClioMcpServer;
 use crate::tools::{internal, structured, user_error};
 
@@ -85,17 +85,10 @@ pub(crate) async fn answer(
              it out to start from the first page",
         );
     };
-    let planner = &server.planner;
-    let header = match planner.wait(plan_id, wait).await {
-        Ok(h) => h,
-        Err(e) if e.is_user_error() => return user_error(e.to_string()),
-        Err(e) => return Err(internal("could not read the plan", &e)),
-    };
-    let preview = planner.preview_path(plan_id);
-    let preview = preview.exists().then(|| preview.display().to_string());
     let privacy = server.settings.privacy;
-    let out = match view::render(planner.store(), &header, page, privacy, preview) {
+    let out = match server.planner.view(plan_id, page, privacy, wait).await {
         Ok(v) => v,
+        Err(e) if e.is_user_error() => return user_error(e.to_string()),
         Err(e) => return Err(internal("could not read the plan", &e)),
     };
     let text = summary(&out);

@@ -8,7 +8,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
+use std::time::Duration;
+
 use crate::normalize::Rule;
+use crate::plan::ItemClass;
 use crate::plan::request::{ProposeRequest, ProposedValue, Scope};
 use crate::server::ClioMcpServer;
 use crate::tools::find_matters::MatterStatus;
@@ -86,6 +89,7 @@ impl ClioMcpServer {
         &self,
         Parameters(args): Parameters<ProposeNormalizationArgs>,
     ) -> Result<CallToolResult, ErrorData> {
+        let values_given = args.values.as_ref().is_some_and(|v| !v.is_empty());
         let req = ProposeRequest {
             fields: args.fields,
             rule: args.rule,
@@ -102,6 +106,16 @@ impl ClioMcpServer {
             Err(e) => return Err(internal("could not start the proposal", &e)),
         };
         let limit = args.limit.unwrap_or(DEFAULT_MATTERS);
-        answer(self, &plan_id, None, None, limit, self.settings.scan_wait).await
+        let header = match self.planner.wait(&plan_id, self.settings.scan_wait).await {
+            Ok(h) => h,
+            Err(e) => return Err(internal("could not read the new plan", &e)),
+        };
+        // Values the assistant wrote that cannot be written are shown first, with the reason.
+        let class = if values_given && header.counts.invalid > 0 {
+            ItemClass::Invalid
+        } else {
+            ItemClass::Change
+        };
+        answer(self, &plan_id, Some(class), None, limit, Duration::ZERO).await
     }
 }
