@@ -70,7 +70,11 @@ pub fn classify(matter: &Matter, ctx: &FieldContext, proposal: Proposal<'_>) -> 
     };
     match proposal {
         Proposal::Value(new) => {
-            item.class = if item.old.as_deref() == Some(new) {
+            item.class = if item
+                .old
+                .as_deref()
+                .is_some_and(|old| same_value(ctx.spec.field_type, old, new))
+            {
                 ItemClass::Clean
             } else {
                 item.new = Some(new.to_string());
@@ -101,6 +105,18 @@ pub fn classify(matter: &Matter, ctx: &FieldContext, proposal: Proposal<'_>) -> 
     }
     item.new_label = item.new.as_deref().and_then(|n| ctx.label(n));
     item
+}
+
+/// Whether the current value already is the proposed one. Clio returns numbers as JSON
+/// numbers (`2500.0`) while an assistant writes `2500`: for numeric and currency fields the
+/// text would differ on an equal amount, so those compare as numbers.
+fn same_value(field_type: FieldType, old: &str, new: &str) -> bool {
+    if matches!(field_type, FieldType::Numeric | FieldType::Currency)
+        && let (Ok(a), Ok(b)) = (old.trim().parse::<f64>(), new.trim().parse::<f64>())
+    {
+        return a == b;
+    }
+    old == new
 }
 
 /// The item for a matter Clio did not return (no permission, or deleted): a person decides.
@@ -210,6 +226,25 @@ mod tests {
         let item = classify(&m, &ctx(FieldType::TextLine, vec![]), Proposal::Value("X"));
         assert_eq!(item.class, ItemClass::Clean);
         assert_eq!(item.write(), None);
+    }
+
+    #[test]
+    fn an_explicit_number_equal_to_the_current_amount_is_clean() {
+        for kind in [FieldType::Numeric, FieldType::Currency] {
+            let m = matter(vec![value(Some("numeric-3"), json!(2500.0))]);
+            let item = classify(&m, &ctx(kind, vec![]), Proposal::Value("2500"));
+            assert_eq!(item.class, ItemClass::Clean, "{kind:?}: {item:?}");
+            let item = classify(&m, &ctx(kind, vec![]), Proposal::Value("2500.5"));
+            assert_eq!(item.class, ItemClass::Change, "{kind:?}");
+        }
+        // Text stays text: `2500.0` and `2500` are different words in a text field.
+        let m = matter(vec![value(Some("text_line-3"), json!("2500.0"))]);
+        let item = classify(
+            &m,
+            &ctx(FieldType::TextLine, vec![]),
+            Proposal::Value("2500"),
+        );
+        assert_eq!(item.class, ItemClass::Change);
     }
 
     #[test]

@@ -129,6 +129,19 @@ fn value_cell(value: Option<&str>, label: Option<&str>, side: &str) -> String {
     out
 }
 
+/// A needs_human row's best candidate: rules never set `new` there (nothing of it is
+/// applied), so the suggestion comes from the first of `candidates`.
+fn best_candidate_cell(candidates: &[Candidate]) -> String {
+    match candidates.first() {
+        Some(best) => {
+            let mut out = value_cell(Some(&best.value), Some(&best.label), "new");
+            let _ = write!(out, "<div class=\"id\">score {:.2}</div>", best.score);
+            out
+        }
+        None => "<span class=\"null\">(none)</span>".to_owned(),
+    }
+}
+
 fn matter_cell(item: &PlanItem) -> String {
     match &item.display_number {
         Some(number) => format!(
@@ -245,7 +258,11 @@ fn section(html: &mut String, header: &PlanHeader, class: ItemClass, items: &[&P
                 escape(&item.field_type)
             ),
             value_cell(item.old.as_deref(), item.old_label.as_deref(), "old"),
-            value_cell(item.new.as_deref(), item.new_label.as_deref(), "new"),
+            if class == ItemClass::NeedsHuman {
+                best_candidate_cell(&item.candidates)
+            } else {
+                value_cell(item.new.as_deref(), item.new_label.as_deref(), "new")
+            },
         ];
         if matches!(class, ItemClass::NeedsHuman | ItemClass::Invalid) {
             cells.push(escape(item.reason.as_deref().unwrap_or_default()));
@@ -576,6 +593,36 @@ mod tests {
         assert!(html.contains("101</div><div class=\"label\">Cook Cty</div>"));
         h.source = PlanSource::Values { count: 3 };
         assert!(render_html(&h, &[i]).contains("3 values written by the assistant"));
+    }
+
+    #[test]
+    fn html_shows_the_best_candidate_of_a_needs_human_row() {
+        let mut needs = item(4, "Court", ItemClass::NeedsHuman);
+        needs.new = None;
+        needs.reason = Some("two options match".to_owned());
+        needs.candidates = vec![
+            Candidate {
+                value: "101".to_owned(),
+                label: "Cook County".to_owned(),
+                score: 0.873,
+            },
+            Candidate {
+                value: "102".to_owned(),
+                label: "Cook Cty".to_owned(),
+                score: 0.5,
+            },
+        ];
+        let mut unread = item(5, "Court", ItemClass::NeedsHuman);
+        unread.new = None;
+        let items = [needs, unread];
+        let html = render_html(&header(&items), &items);
+        assert!(html.contains("Best candidate (not applied)"));
+        assert!(html.contains(
+            "<div class=\"text new\">101</div><div class=\"label\">Cook County</div>\
+             <div class=\"id\">score 0.87</div>"
+        ));
+        assert!(!html.contains("(empty)"), "{html}");
+        assert!(html.contains("<span class=\"null\">(none)</span>"));
     }
 
     #[cfg(unix)]

@@ -131,7 +131,9 @@ pub struct PlanItem {
     pub old: Option<String>,
     /// For a picklist, the label of the current option.
     pub old_label: Option<String>,
-    /// The proposed value (set for `change`; for `needs_human` the best candidate, never applied).
+    /// The proposed value: set for `change`, and for an explicit value found `invalid` (the
+    /// refused value, never applied). Never set for `needs_human`: its suggestions are in
+    /// `candidates`.
     pub new: Option<String>,
     /// For a picklist, the label of the proposed option.
     pub new_label: Option<String>,

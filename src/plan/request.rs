@@ -79,13 +79,17 @@ pub enum RequestError {
     TooManyFields(usize),
     #[error("there is no matter field {given:?}; the matter fields are: {known}")]
     UnknownField { given: String, known: String },
-    #[error("field {0:?} is deleted in Clio; its values cannot be written")]
+    #[error(
+        "field {0:?} is deleted in Clio; its values cannot be written. Choose a live field \
+         (list_custom_fields, the field inventory, shows them)"
+    )]
     DeletedField(String),
     #[error("give either `rule` or `values`, not both")]
     RuleAndValues,
     #[error(
-        "give a `rule` (e.g. {{\"rule\":\"address\"}}) to normalize existing values, or \
-         `values` ([{{matter_id, value}}]) to propose exact ones"
+        "give a `rule` to normalize existing values (tool argument `rule`, e.g. \
+         {{\"rule\":\"address\"}}; CLI `--rule address`), or `values` to propose exact ones \
+         (tool argument `values`, [{{matter_id, value}}]; CLI `--values FILE`)"
     )]
     NoRuleNorValues,
     #[error("field {field:?}: {source}")]
@@ -103,11 +107,17 @@ pub enum RequestError {
          `field`"
     )]
     ValueWithoutField(u64),
-    #[error("value for matter {matter}: field {field:?} is not one of this proposal's fields")]
+    #[error(
+        "value for matter {matter}: field {field:?} is not one of this proposal's fields; add \
+         it to `fields` (CLI `--field`), or fix the value's `field`"
+    )]
     ValueFieldNotListed { matter: u64, field: String },
     #[error("two values for matter {matter}, field {field:?}; keep one")]
     DuplicateValue { matter: u64, field: String },
-    #[error("`values` name their matters: leave the scope (ids, query, status) out")]
+    #[error(
+        "`values` name their matters: leave the scope out (tool arguments `ids`, `query`, \
+         `status`; CLI `--ids`, `--query`, `--status`)"
+    )]
     ScopeWithValues,
     #[error("status {0:?} must be open, pending or closed")]
     BadStatus(String),
@@ -210,16 +220,39 @@ pub fn check(req: &ProposeRequest, definitions: &[CustomField]) -> Result<Checke
     Ok(Checked { fields, values })
 }
 
+/// Why an empty explicit value is refused: writing it would erase data, not normalize it.
+const EMPTY_VALUE: &str = "an empty value would clear the field; clearing a value is not part \
+                           of a normalization — leave this matter out";
+
 /// The value to write, or why it cannot be. A picklist value may name an option by its exact
-/// label (any case); it is turned into the option id, the only thing Clio takes.
+/// label (any case); it is turned into the option id, the only thing Clio takes. A label that
+/// several live options share is refused: picking one would be a guess.
 fn check_value(field: &FieldContext, value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err(EMPTY_VALUE.to_string());
+    }
     let spec = &field.spec;
     let value = if spec.field_type == FieldType::Picklist {
-        spec.options
+        let matching: Vec<u64> = spec
+            .options
             .iter()
-            .find(|o| o.is_live() && o.label.trim().eq_ignore_ascii_case(value.trim()))
-            .map(|o| o.id.to_string())
-            .unwrap_or_else(|| value.trim().to_string())
+            .filter(|o| o.is_live() && o.label.trim().eq_ignore_ascii_case(value.trim()))
+            .map(|o| o.id)
+            .collect();
+        match matching.as_slice() {
+            [] => value.trim().to_string(),
+            [id] => id.to_string(),
+            ids => {
+                let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+                return Err(format!(
+                    "the label {:?} matches {} live options (ids {}); give the option id \
+                     you mean",
+                    value.trim(),
+                    ids.len(),
+                    ids.join(", ")
+                ));
+            }
+        }
     } else {
         value.to_string()
     };
@@ -279,5 +312,148 @@ fn context(def: &CustomField) -> FieldContext {
                 })
                 .collect(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clio::types::PicklistOption as ClioOption;
+
+    fn definition(
+        id: u64,
+        name: &str,
+        field_type: &str,
+        options: &[(u64, &str, bool)],
+    ) -> CustomField {
+        CustomField {
+            id,
+            etag: None,
+            name: name.to_string(),
+            parent_type: Some("Matter".to_string()),
+            field_type: field_type.to_string(),
+            displayed: true,
+            required: false,
+            deleted: false,
+            display_order: None,
+            picklist_options: options
+                .iter()
+                .map(|(id, label, deleted)| ClioOption {
+                    id: *id,
+                    option: label.to_string(),
+                    deleted_at: deleted.then(|| "2025-01-01T00:00:00Z".to_string()),
+                })
+                .collect(),
+        }
+    }
+
+    fn definitions() -> Vec<CustomField> {
+        vec![
+            definition(1, "Notes", "text_line", &[]),
+            definition(
+                2,
+                "Court",
+                "picklist",
+                &[
+                    (21, "Cook County", false),
+                    (22, "cook county ", false),
+                    (23, "DuPage", false),
+                    (24, "DuPage", true),
+                    (25, "Lake", false),
+                ],
+            ),
+        ]
+    }
+
+    fn values(field: &str, given: &[(u64, &str)]) -> ProposeRequest {
+        ProposeRequest {
+            fields: vec![field.to_string()],
+            values: given
+                .iter()
+                .map(|(matter_id, value)| ProposedValue {
+                    matter_id: *matter_id,
+                    field: None,
+                    value: value.to_string(),
+                })
+                .collect(),
+            ..ProposeRequest::default()
+        }
+    }
+
+    fn reason(checked: &Checked, matter: u64, field: u64) -> String {
+        match checked.values.get(&(matter, field)) {
+            Some(Err((_, reason))) => reason.clone(),
+            other => panic!("matter {matter}: expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_or_blank_value_is_refused_as_clearing_the_field() {
+        let req = values("Notes", &[(1, ""), (2, "  \t\n"), (3, "kept")]);
+        let checked = check(&req, &definitions()).unwrap();
+        for matter in [1, 2] {
+            assert!(
+                reason(&checked, matter, 1).contains("would clear the field"),
+                "{matter}"
+            );
+        }
+        assert_eq!(checked.values[&(3, 1)], Ok("kept".to_string()));
+        let req = values("Court", &[(4, " ")]);
+        let checked = check(&req, &definitions()).unwrap();
+        assert!(reason(&checked, 4, 2).contains("leave this matter out"));
+    }
+
+    #[test]
+    fn a_label_shared_by_several_live_options_is_refused_naming_them() {
+        let req = values(
+            "Court",
+            &[(1, "COOK COUNTY"), (2, "dupage"), (3, "Lake"), (4, "25")],
+        );
+        let checked = check(&req, &definitions()).unwrap();
+        let ambiguous = reason(&checked, 1, 2);
+        assert!(ambiguous.contains("ids 21, 22"), "{ambiguous}");
+        assert!(ambiguous.contains("option id"), "{ambiguous}");
+        // A deleted option sharing the label does not make it ambiguous.
+        assert_eq!(checked.values[&(2, 2)], Ok("23".to_string()));
+        assert_eq!(checked.values[&(3, 2)], Ok("25".to_string()));
+        assert_eq!(checked.values[&(4, 2)], Ok("25".to_string()));
+    }
+
+    #[test]
+    fn request_errors_say_what_to_do_next() {
+        let mut defs = definitions();
+        defs.push(CustomField {
+            deleted: true,
+            ..definition(3, "Old Notes", "text_line", &[])
+        });
+        let rule = ProposeRequest {
+            fields: vec!["Old Notes".to_string()],
+            rule: Some(Rule::Whitespace),
+            ..ProposeRequest::default()
+        };
+        let deleted = check(&rule, &defs).unwrap_err().to_string();
+        assert!(deleted.contains("list_custom_fields"), "{deleted}");
+        let nothing = ProposeRequest {
+            fields: vec!["Notes".to_string()],
+            ..ProposeRequest::default()
+        };
+        let nothing = check(&nothing, &defs).unwrap_err().to_string();
+        for needle in ["`rule`", "`values`", "--rule", "--values"] {
+            assert!(nothing.contains(needle), "{needle}: {nothing}");
+        }
+        let mut other = values("Notes", &[(1, "x")]);
+        other.values[0].field = Some("Court".to_string());
+        let other = check(&other, &defs).unwrap_err().to_string();
+        assert!(
+            other.contains("--field") && other.contains("`fields`"),
+            "{other}"
+        );
+        let mut scoped = values("Notes", &[(1, "x")]);
+        scoped.scope.status = Some("open".to_string());
+        let scoped = check(&scoped, &defs).unwrap_err().to_string();
+        assert!(
+            scoped.contains("--ids") && scoped.contains("--status"),
+            "{scoped}"
+        );
     }
 }
