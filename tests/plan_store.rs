@@ -286,13 +286,23 @@ fn finishing_with_a_hash_completes_the_plan_and_freezes_its_counts() {
     assert_eq!(done.counts, seeded_counts());
     assert_eq!(store.header("plan-ok").unwrap(), done);
 
-    // A late page (e.g. a stray writer) does not move a complete plan's counts.
-    store
+    // A complete plan is what was reviewed and hashed: a late page is refused, and the
+    // plan cannot be finished a second time either.
+    let late = store
         .add_items("plan-ok", &[item(1_000_007, ADDRESS, ItemClass::Change)])
-        .unwrap();
+        .unwrap_err();
+    assert!(matches!(late, StoreError::Closed(_)), "{late}");
+    assert!(late.to_string().contains("propose again"), "{late}");
+    assert!(matches!(
+        store.finish("plan-ok", Err("late")),
+        Err(StoreError::Closed(_))
+    ));
     let later = store.header("plan-ok").unwrap();
-    assert_eq!(later.status, PlanStatus::Complete);
-    assert_eq!(later.counts, seeded_counts());
+    assert_eq!(later, done);
+    assert_eq!(store.all_items("plan-ok").unwrap().len() as u64, {
+        let c = seeded_counts();
+        c.change + c.clean + c.empty + c.needs_human + c.invalid
+    });
 }
 
 #[test]

@@ -177,15 +177,14 @@ impl Planner {
         let header = self.wait(plan_id, wait).await?;
         let preview = self.preview_path(plan_id);
         let preview = preview.exists().then(|| preview.display().to_string());
-        Ok(self
-            .blocking(move |store| view::render(store, &header, page, privacy, preview))
-            .await?)
+        self.blocking(move |store| view::render(store, &header, page, privacy, preview))
+            .await
     }
 
     /// Every item of a plan, in hash order.
     pub async fn items(&self, plan_id: &str) -> Result<Vec<PlanItem>, PlanError> {
         let id = plan_id.to_string();
-        Ok(self.blocking(move |store| store.all_items(&id)).await?)
+        self.blocking(move |store| store.all_items(&id)).await
     }
 
     /// One page of change sets of `class` (for summaries printed by commands).
@@ -196,9 +195,8 @@ impl Planner {
         limit: usize,
     ) -> Result<Vec<Vec<PlanItem>>, PlanError> {
         let id = plan_id.to_string();
-        Ok(self
-            .blocking(move |store| store.matter_page(&id, &[class], None, limit))
-            .await?)
+        self.blocking(move |store| store.matter_page(&id, &[class], None, limit))
+            .await
     }
 
     /// Stops every scan of this process (they end as `failed: cancelled`).
