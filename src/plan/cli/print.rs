@@ -1,0 +1,90 @@
+//! How `plan show` and `plan propose` print a plan: its summary, then its items by class.
+
+use std::io::Write;
+
+use crate::error::AppError;
+use crate::plan::model::{ItemClass, PlanHeader, PlanItem};
+
+pub(super) fn fields_line(h: &PlanHeader) -> String {
+    h.fields
+        .iter()
+        .map(|f| format!("{} ({})", f.name, f.id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn print_plan(
+    header: &PlanHeader,
+    items: &[PlanItem],
+    only: Option<ItemClass>,
+    limit: usize,
+    out: &mut dyn Write,
+) -> Result<(), AppError> {
+    let c = &header.counts;
+    writeln!(out, "Plan {} ({})", header.id, header.status.as_str())?;
+    writeln!(
+        out,
+        "  created {} by {}",
+        header.created_at, header.created_by
+    )?;
+    writeln!(out, "  fields: {}", fields_line(header))?;
+    writeln!(out, "  scope: {}", header.scope)?;
+    writeln!(
+        out,
+        "  {} matters read: {} changes on {} matters, {} need a human, {} invalid, {} clean, {} empty",
+        c.matters_scanned,
+        c.change,
+        c.matters_with_changes,
+        c.needs_human,
+        c.invalid,
+        c.clean,
+        c.empty
+    )?;
+    if let Some(hash) = &header.content_hash {
+        writeln!(out, "  content hash: {hash}")?;
+    }
+    if let Some(e) = &header.error {
+        writeln!(out, "  error: {e}")?;
+    }
+    for class in ItemClass::ALL {
+        if only.is_some_and(|o| o != class) {
+            continue;
+        }
+        let of_class: Vec<&PlanItem> = items.iter().filter(|i| i.class == class).collect();
+        if of_class.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{} ({})", class.title(), of_class.len())?;
+        let shown = if limit == 0 { of_class.len() } else { limit };
+        for i in of_class.iter().take(shown) {
+            let show = |v: &Option<String>, l: &Option<String>| match (v, l) {
+                (Some(v), Some(l)) => format!("{l} [{v}]"),
+                (Some(v), None) => v.replace('\n', " / "),
+                (None, _) => "(none)".to_string(),
+            };
+            write!(
+                out,
+                "  {} [{}] {}: {}",
+                i.display_number.as_deref().unwrap_or("?"),
+                i.matter_id,
+                i.field_name,
+                show(&i.old, &i.old_label)
+            )?;
+            if i.new.is_some() {
+                write!(out, "  ->  {}", show(&i.new, &i.new_label))?;
+            }
+            if let Some(r) = &i.reason {
+                write!(out, "  ({r})")?;
+            }
+            writeln!(out)?;
+        }
+        if of_class.len() > shown {
+            writeln!(
+                out,
+                "  … {} more (--limit 0 shows all)",
+                of_class.len() - shown
+            )?;
+        }
+    }
+    Ok(())
+}
