@@ -185,18 +185,12 @@ async fn propose_examples(
         };
         let id = planner.start(req, "demo").await?;
         let header = planner.wait(&id, Duration::from_secs(3_600)).await?;
-        let c = &header.counts;
         writeln!(
             out,
-            "  {} on {}: {} changes on {} matters, {} need a human, {} invalid, {} clean, {} empty  ({id})",
+            "  {} on {}: {}  ({id})",
             rule.name(),
             fields.join(" + "),
-            c.change,
-            c.matters_with_changes,
-            c.needs_human,
-            c.invalid,
-            c.clean,
-            c.empty
+            header.counts.classes()
         )?;
         let shown = |v: &Option<String>, l: &Option<String>| match (v, l) {
             (Some(v), Some(l)) => format!("{l} [{v}]"),

@@ -2,84 +2,29 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
-use std::num::NonZeroU32;
 use std::time::Duration;
 
-use clio_mcp::clio::{ClioClient, RetryPolicy};
 use clio_mcp::privacy::Privacy;
 use clio_mcp::sandbox::seed::{
     CLIENT_ADDRESS, CLIENT_PHONE, DELETED_PRACTICE_OPTION, INTAKE_DATE_TEXT, MAILING_ADDRESS,
     PRACTICE_AREA, REFERRAL_CHANNEL, RETAINER,
 };
-use clio_mcp::sandbox::{Faults, Sandbox, SandboxOptions};
+use clio_mcp::sandbox::{Faults, Sandbox};
 use clio_mcp::server::ServerSettings;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::RunningService;
-use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
-struct Harness {
-    client: RunningService<RoleClient, ()>,
-    sandbox: Sandbox,
-    home: tempfile::TempDir,
-}
+mod common;
 
-async fn start(matters: u32, settings: ServerSettings) -> Harness {
-    let sandbox = Sandbox::start(SandboxOptions {
-        matters,
-        rate_limit: 60_000,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let config = sandbox
-        .clio_config(NonZeroU32::new(60_000).unwrap())
-        .unwrap();
-    let clio = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
-    let server = clio_mcp::serve::build_with(clio, home.path(), settings)
-        .await
-        .unwrap();
-    let (server_io, client_io) = tokio::io::duplex(1024 * 1024);
-    tokio::spawn(async move {
-        if let Ok(running) = server.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
-    let client = ().serve(client_io).await.unwrap();
-    Harness {
-        client,
-        sandbox,
-        home,
-    }
-}
+use common::{Harness, call, error_text, start};
 
 async fn default_harness(matters: u32) -> Harness {
     start(matters, ServerSettings::default()).await
 }
 
-async fn call(h: &Harness, name: &'static str, args: Value) -> CallToolResult {
-    let params = CallToolRequestParams::new(name).with_arguments(args.as_object().unwrap().clone());
-    h.client.call_tool(params).await.unwrap()
-}
-
 fn ok(r: &CallToolResult) -> Value {
     assert_ne!(r.is_error, Some(true), "tool error: {:?}", r.content);
     r.structured_content.clone().expect("structured content")
-}
-
-fn error_text(r: &CallToolResult) -> String {
-    assert_eq!(
-        r.is_error,
-        Some(true),
-        "expected an error: {:?}",
-        r.structured_content
-    );
-    r.content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Every page of one class of a plan, following next_cursor.

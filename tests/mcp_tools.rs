@@ -1,72 +1,17 @@
 //! The MCP tools end to end: an rmcp client over an in-process pipe, the server on a sandbox.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::num::NonZeroU32;
-
 use base64::Engine;
-use clio_mcp::clio::{ClioClient, RetryPolicy};
-use clio_mcp::sandbox::{Sandbox, SandboxOptions};
-use clio_mcp::server::ClioMcpServer;
-use rmcp::model::{CallToolRequestParams, CallToolResult, GetPromptRequestParams};
-use rmcp::service::RunningService;
-use rmcp::{RoleClient, ServiceExt};
+use clio_mcp::server::{ClioMcpServer, ServerSettings};
+use rmcp::model::{CallToolResult, GetPromptRequestParams};
 use serde_json::{Value, json};
 
-struct Harness {
-    client: RunningService<RoleClient, ()>,
-    sandbox: Sandbox,
-    home: tempfile::TempDir,
-}
+mod common;
+
+use common::{Harness, call};
 
 async fn start() -> Harness {
-    let sandbox = Sandbox::start(SandboxOptions {
-        matters: 300,
-        rate_limit: 6_000,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let config = sandbox
-        .clio_config(NonZeroU32::new(6_000).unwrap())
-        .unwrap();
-    let clio = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
-    let server = clio_mcp::serve::build(clio, home.path()).await.unwrap();
-    let (server_io, client_io) = tokio::io::duplex(256 * 1024);
-    tokio::spawn(async move {
-        if let Ok(running) = server.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
-    let client = ().serve(client_io).await.unwrap();
-    Harness {
-        client,
-        sandbox,
-        home,
-    }
-}
-
-/// Calls a tool; a structured result must satisfy the tool's advertised output schema.
-async fn call(h: &Harness, name: &'static str, args: Value) -> CallToolResult {
-    let params = CallToolRequestParams::new(name).with_arguments(args.as_object().unwrap().clone());
-    let result = h.client.call_tool(params).await.unwrap();
-    if let Some(content) = &result.structured_content {
-        let tool = ClioMcpServer::tools()
-            .into_iter()
-            .find(|t| t.name == name)
-            .unwrap();
-        let schema = Value::Object(tool.output_schema.unwrap().as_ref().clone());
-        let validator = jsonschema::validator_for(&schema).unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(content)
-            .map(|e| format!("{e} at {}", e.instance_path))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "{name} output breaks its schema: {errors:#?}"
-        );
-    }
-    result
+    common::start(300, ServerSettings::default()).await
 }
 
 fn structured(r: &CallToolResult) -> &Value {
@@ -403,7 +348,7 @@ async fn rate_limit_status_reports_limiter_and_counters() {
     call(&h, "find_matters", json!({"limit": 1})).await;
     let r = call(&h, "rate_limit_status", json!({})).await;
     let out = structured(&r);
-    assert_eq!(out["limiter"]["ceiling_per_minute"], 6_000);
+    assert_eq!(out["limiter"]["ceiling_per_minute"], common::RATE);
     assert!(out["metrics"]["total_requests"].as_u64().unwrap() >= 2);
     assert!(out["metrics"].get("rate_limited").is_some());
     assert!(out["metrics"].get("retries").is_some());

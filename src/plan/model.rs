@@ -189,6 +189,24 @@ impl PlanCounts {
         }
     }
 
+    /// `N changes on M matters, N need a human, N invalid, N clean, N empty`.
+    pub fn classes(&self) -> String {
+        format!(
+            "{} changes on {} matters, {} need a human, {} invalid, {} clean, {} empty",
+            self.change,
+            self.matters_with_changes,
+            self.needs_human,
+            self.invalid,
+            self.clean,
+            self.empty
+        )
+    }
+
+    /// `N matters read: ` followed by [`PlanCounts::classes`].
+    pub fn summary(&self) -> String {
+        format!("{} matters read: {}", self.matters_scanned, self.classes())
+    }
+
     pub fn get(&self, class: ItemClass) -> u64 {
         match class {
             ItemClass::Change => self.change,

@@ -96,22 +96,14 @@ pub(crate) async fn answer(
 }
 
 fn summary(v: &PlanView) -> String {
-    let c = &v.counts;
     let mut text = format!(
-        "Plan {} ({}): {} matters read; {} changes on {} matters, {} need a human, {} invalid, \
-         {} clean, {} empty.",
+        "Plan {} ({}): {}.",
         v.plan_id,
         serde_json::to_value(v.status)
             .ok()
             .and_then(|s| s.as_str().map(String::from))
             .unwrap_or_default(),
-        c.matters_scanned,
-        c.change,
-        c.matters_with_changes,
-        c.needs_human,
-        c.invalid,
-        c.clean,
-        c.empty
+        v.counts.summary()
     );
     for m in &v.matters {
         for i in &m.items {

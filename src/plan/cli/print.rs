@@ -20,7 +20,6 @@ pub(super) fn print_plan(
     limit: usize,
     out: &mut dyn Write,
 ) -> Result<(), AppError> {
-    let c = &header.counts;
     writeln!(out, "Plan {} ({})", header.id, header.status.as_str())?;
     writeln!(
         out,
@@ -29,17 +28,7 @@ pub(super) fn print_plan(
     )?;
     writeln!(out, "  fields: {}", fields_line(header))?;
     writeln!(out, "  scope: {}", header.scope)?;
-    writeln!(
-        out,
-        "  {} matters read: {} changes on {} matters, {} need a human, {} invalid, {} clean, {} empty",
-        c.matters_scanned,
-        c.change,
-        c.matters_with_changes,
-        c.needs_human,
-        c.invalid,
-        c.clean,
-        c.empty
-    )?;
+    writeln!(out, "  {}", header.counts.summary())?;
     if let Some(hash) = &header.content_hash {
         writeln!(out, "  content hash: {hash}")?;
     }

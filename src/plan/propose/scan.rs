@@ -224,17 +224,9 @@ impl Scan {
         header.status = PlanStatus::Complete;
         header.content_hash = Some(hash.clone());
         header.error = None;
-        let c = header.counts;
         let detail = format!(
-            "{} matters read: {} changes on {} matters, {} need a human, {} invalid, {} clean, \
-             {} empty; fields {}; content hash {hash}",
-            c.matters_scanned,
-            c.change,
-            c.matters_with_changes,
-            c.needs_human,
-            c.invalid,
-            c.clean,
-            c.empty,
+            "{}; fields {}; content hash {hash}",
+            header.counts.summary(),
             header
                 .fields
                 .iter()
