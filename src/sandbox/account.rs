@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::sandbox::fields::Schema;
-use crate::sandbox::http::{Answer, error, json_ok, param, params, path_id, selection, with_etag};
+use crate::sandbox::http::{
+    Answer, error, json_ok, not_found, param, params, path_id, selection, with_etag,
+};
 use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::store::etag;
 
@@ -153,7 +155,7 @@ pub async fn get_field(
     let store = lock(&state.store);
     let d = path_id(&raw)
         .and_then(|id| store.defs.get(&id))
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "NotFound", "custom field not found"))?;
+        .ok_or_else(|| not_found("custom field not found"))?;
     Ok(with_etag(
         json!({"data": selection.apply(&store.render_def(d))}),
         &etag("custom_field", d.id, d.version),

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::sandbox::fields::Schema;
 use crate::sandbox::http::{
-    Answer, data_object, error, json_ok, param, params, path_id, selection,
+    Answer, data_object, error, json_ok, not_found, param, params, path_id, selection,
 };
 use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::store::{DocRec, etag, timestamp};
@@ -84,11 +84,7 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
     };
     let mut store = lock(&state.store);
     if !store.matters.contains_key(&matter_id) {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            format!("matter {matter_id} not found"),
-        ));
+        return Err(not_found(format!("matter {matter_id} not found")));
     }
     if store.forbidden.contains(&matter_id) {
         return Err(error(
@@ -187,11 +183,7 @@ pub async fn update(
     let data = data_object(&body)?;
     let mut store = lock(&state.store);
     let Some(doc) = path_id(&raw).and_then(|id| store.documents.get_mut(&id)) else {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "document not found",
-        ));
+        return Err(not_found("document not found"));
     };
     if let Some(name) = data.get("name").and_then(Value::as_str) {
         doc.name = name.to_string();
@@ -225,11 +217,7 @@ pub async fn get_one(
         .filter(|d| d.fully_uploaded)
     {
         Some(d) => Ok(json_ok(json!({"data": sel.apply(&render(&state, d))}))),
-        None => Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "document not found",
-        )),
+        None => Err(not_found("document not found")),
     }
 }
 

@@ -33,6 +33,11 @@ pub fn error(status: StatusCode, kind: &str, message: impl Into<String>) -> Resp
         .into_response()
 }
 
+/// Clio's 404 for a record that does not exist, e.g. `not_found("matter")`.
+pub fn not_found(message: impl Into<String>) -> Response {
+    error(StatusCode::NOT_FOUND, "NotFound", message)
+}
+
 pub fn json_ok(body: Value) -> Response {
     axum::Json(body).into_response()
 }

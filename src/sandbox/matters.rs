@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::sandbox::fields::Schema;
 use crate::sandbox::http::{
-    Answer, data_object, error, param, param_all, params, path_id, selection, with_etag,
+    Answer, data_object, error, not_found, param, param_all, params, path_id, selection, with_etag,
 };
 use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::values;
@@ -188,15 +188,10 @@ fn decode_token(token: &str) -> Option<u64> {
 
 /// Finds a matter this token may open: 404 when absent, 403 when not permitted.
 fn check_access(state: &SandboxState, raw_id: &str) -> Result<u64, Response> {
-    let id = path_id(raw_id)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "NotFound", "matter not found"))?;
+    let id = path_id(raw_id).ok_or_else(|| not_found("matter not found"))?;
     let store = lock(&state.store);
     if !store.matters.contains_key(&id) {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            format!("matter {id} not found"),
-        ));
+        return Err(not_found(format!("matter {id} not found")));
     }
     if store.forbidden.contains(&id) {
         return Err(error(
@@ -220,7 +215,7 @@ pub async fn get_one(
     let only = ids_param(&p, "custom_field_ids[]")?;
     let store = lock(&state.store);
     let Some(m) = store.matters.get(&id) else {
-        return Err(error(StatusCode::NOT_FOUND, "NotFound", "matter not found"));
+        return Err(not_found("matter not found"));
     };
     let etag = store.matter_etag(m);
     if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
@@ -249,7 +244,7 @@ pub async fn patch(
     let data = data_object(&body)?;
     let mut store = lock(&state.store);
     let Some(current) = store.matters.get(&id) else {
-        return Err(error(StatusCode::NOT_FOUND, "NotFound", "matter not found"));
+        return Err(not_found("matter not found"));
     };
     let etag = store.matter_etag(current);
     if let Some(expected) = headers.get("if-match").and_then(|v| v.to_str().ok())
@@ -312,7 +307,7 @@ pub async fn patch(
     }
     state.count(|s| s.patches_applied += 1);
     let Some(m) = store.matters.get(&id) else {
-        return Err(error(StatusCode::NOT_FOUND, "NotFound", "matter not found"));
+        return Err(not_found("matter not found"));
     };
     let etag = store.matter_etag(m);
     Ok(with_etag(

@@ -10,7 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::sandbox::fields::Schema;
-use crate::sandbox::http::{Answer, data_object, error, json_ok, params, path_id, selection};
+use crate::sandbox::http::{
+    Answer, data_object, error, json_ok, not_found, params, path_id, selection,
+};
 use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::store::{HookRec, etag, timestamp};
 
@@ -163,11 +165,7 @@ pub async fn get_one(
     let store = lock(&state.store);
     match path_id(&raw).and_then(|id| store.webhooks.get(&id)) {
         Some(h) => Ok(json_ok(json!({"data": sel.apply(&render(h))}))),
-        None => Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "webhook not found",
-        )),
+        None => Err(not_found("webhook not found")),
     }
 }
 
@@ -182,11 +180,7 @@ pub async fn update(
     let data = data_object(&body)?;
     let mut store = lock(&state.store);
     let Some(hook) = path_id(&raw).and_then(|id| store.webhooks.get_mut(&id)) else {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "webhook not found",
-        ));
+        return Err(not_found("webhook not found"));
     };
     let at = expires_at(&data, hook.expires_at)?;
     if let Some(ev) = events(&data, &hook.model)? {
@@ -201,10 +195,6 @@ pub async fn delete(State(state): State<Arc<SandboxState>>, Path(raw): Path<Stri
     let mut store = lock(&state.store);
     match path_id(&raw).and_then(|id| store.webhooks.remove(&id)) {
         Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
-        None => Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "webhook not found",
-        )),
+        None => Err(not_found("webhook not found")),
     }
 }
