@@ -192,19 +192,14 @@ async fn propose_examples(
             fields.join(" + "),
             header.counts.classes()
         )?;
-        let shown = |v: &Option<String>, l: &Option<String>| match (v, l) {
-            (Some(v), Some(l)) => format!("{l} [{v}]"),
-            (Some(v), None) => v.replace('\n', " / "),
-            (None, _) => "(none)".to_string(),
-        };
         for set in planner.matter_page(&id, ItemClass::Change, 2).await? {
             for i in set {
                 writeln!(
                     out,
                     "      {:<12} {}  ->  {}",
                     i.display_number.as_deref().unwrap_or("?"),
-                    shown(&i.old, &i.old_label),
-                    shown(&i.new, &i.new_label)
+                    i.old_text(),
+                    i.new_text()
                 )?;
             }
         }
@@ -214,7 +209,7 @@ async fn propose_examples(
                     out,
                     "      {:<12} {}  ?  {}",
                     i.display_number.as_deref().unwrap_or("?"),
-                    shown(&i.old, &i.old_label),
+                    i.old_text(),
                     i.reason.as_deref().unwrap_or("")
                 )?;
             }

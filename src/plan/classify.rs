@@ -1,7 +1,5 @@
 //! Turns one matter's value of one field into a plan item: pure, no I/O.
 
-use std::collections::HashMap;
-
 use crate::clio::FieldType;
 use crate::clio::types::{CustomFieldValue, Matter};
 use crate::normalize::{FieldSpec, Outcome, Rule, normalize};
@@ -137,14 +135,6 @@ pub fn unreadable(matter_id: u64, ctx: &FieldContext, why: &str) -> PlanItem {
         reason: Some(why.to_string()),
         candidates: Vec::new(),
     }
-}
-
-/// Option labels by id, for messages.
-pub fn labels(spec: &FieldSpec) -> HashMap<u64, String> {
-    spec.options
-        .iter()
-        .map(|o| (o.id, o.label.clone()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -207,6 +207,22 @@ mod tests {
         }
     }
 
+    /// Two ranked suggestions, as a picklist rule gives them.
+    fn cook_candidates() -> Vec<Candidate> {
+        vec![
+            Candidate {
+                value: "101".to_owned(),
+                label: "Cook County".to_owned(),
+                score: 0.873,
+            },
+            Candidate {
+                value: "102".to_owned(),
+                label: "Cook Cty".to_owned(),
+                score: 0.5,
+            },
+        ]
+    }
+
     fn header(items: &[PlanItem]) -> PlanHeader {
         let mut counts = PlanCounts::default();
         for i in items {
@@ -285,18 +301,7 @@ mod tests {
         let mut needs = item(4, "Court", ItemClass::NeedsHuman);
         needs.value_id = None;
         needs.reason = Some("two options match".to_owned());
-        needs.candidates = vec![
-            Candidate {
-                value: "101".to_owned(),
-                label: "Cook County".to_owned(),
-                score: 0.873,
-            },
-            Candidate {
-                value: "102".to_owned(),
-                label: "Cook Cty".to_owned(),
-                score: 0.5,
-            },
-        ];
+        needs.candidates = cook_candidates();
         let mut out = Vec::new();
         write_csv(&header(&[]), &[needs], &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -409,18 +414,7 @@ mod tests {
         let mut needs = item(4, "Court", ItemClass::NeedsHuman);
         needs.new = None;
         needs.reason = Some("two options match".to_owned());
-        needs.candidates = vec![
-            Candidate {
-                value: "101".to_owned(),
-                label: "Cook County".to_owned(),
-                score: 0.873,
-            },
-            Candidate {
-                value: "102".to_owned(),
-                label: "Cook Cty".to_owned(),
-                score: 0.5,
-            },
-        ];
+        needs.candidates = cook_candidates();
         let mut unread = item(5, "Court", ItemClass::NeedsHuman);
         unread.new = None;
         let items = [needs, unread];

@@ -29,17 +29,6 @@ impl PlanStatus {
             PlanStatus::Interrupted => "interrupted",
         }
     }
-
-    pub fn parse(s: &str) -> Option<PlanStatus> {
-        [
-            PlanStatus::Scanning,
-            PlanStatus::Complete,
-            PlanStatus::Failed,
-            PlanStatus::Interrupted,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-    }
 }
 
 /// What a proposal concluded about one field of one matter.
@@ -145,6 +134,16 @@ pub struct PlanItem {
 }
 
 impl PlanItem {
+    /// The current value as a person reads it: `label [option id]` for a picklist, one line.
+    pub fn old_text(&self) -> String {
+        shown(&self.old, &self.old_label)
+    }
+
+    /// The proposed value, as [`PlanItem::old_text`] shows the current one.
+    pub fn new_text(&self) -> String {
+        shown(&self.new, &self.new_label)
+    }
+
     /// The write this item stands for, in the shape Clio takes: an update of the value instance
     /// read on this matter, or a create on the definition when there was no value.
     pub fn write(&self) -> Option<ValueWrite> {
@@ -165,6 +164,14 @@ impl PlanItem {
     }
 }
 
+fn shown(value: &Option<String>, label: &Option<String>) -> String {
+    match (value, label) {
+        (Some(v), Some(l)) => format!("{l} [{v}]"),
+        (Some(v), None) => v.replace('\n', " / "),
+        (None, _) => "(none)".to_string(),
+    }
+}
+
 /// How many items fell in each class, and how many matters were read and would change.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanCounts {
@@ -180,12 +187,17 @@ pub struct PlanCounts {
 
 impl PlanCounts {
     pub fn add(&mut self, class: ItemClass) {
+        *self.slot(class) += 1;
+    }
+
+    /// The counter of `class`.
+    pub fn slot(&mut self, class: ItemClass) -> &mut u64 {
         match class {
-            ItemClass::Change => self.change += 1,
-            ItemClass::Clean => self.clean += 1,
-            ItemClass::Empty => self.empty += 1,
-            ItemClass::NeedsHuman => self.needs_human += 1,
-            ItemClass::Invalid => self.invalid += 1,
+            ItemClass::Change => &mut self.change,
+            ItemClass::Clean => &mut self.clean,
+            ItemClass::Empty => &mut self.empty,
+            ItemClass::NeedsHuman => &mut self.needs_human,
+            ItemClass::Invalid => &mut self.invalid,
         }
     }
 

@@ -207,7 +207,7 @@ impl PlanStore {
         plan_id: &str,
         outcome: Result<&str, &str>,
     ) -> Result<PlanHeader, StoreError> {
-        let mut header = self.stored_header(plan_id)?;
+        let (mut header, _) = self.stored(plan_id)?;
         if header.status != PlanStatus::Scanning {
             return Err(StoreError::Closed(plan_id.to_string()));
         }
@@ -242,19 +242,11 @@ impl PlanStore {
 
     /// The plan's header with live counts; a scan whose process stopped shows `interrupted`.
     pub fn header(&self, plan_id: &str) -> Result<PlanHeader, StoreError> {
-        let mut header = self.stored_header(plan_id)?;
+        let (mut header, beat) = self.stored(plan_id)?;
         if header.status == PlanStatus::Scanning {
             header.counts = self.counts(plan_id)?;
-            let beat: Option<String> = self
-                .conn()
-                .query_row(
-                    "SELECT heartbeat_at FROM plans WHERE id = ?1",
-                    params![plan_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let stale = beat
-                .and_then(|b| chrono::DateTime::parse_from_rfc3339(&b).ok())
+            let stale = chrono::DateTime::parse_from_rfc3339(&beat)
+                .ok()
                 .is_none_or(|b| chrono::Utc::now().signed_duration_since(b) > STALE_AFTER);
             if stale {
                 header.status = PlanStatus::Interrupted;
@@ -265,17 +257,18 @@ impl PlanStore {
         Ok(header)
     }
 
-    pub(super) fn stored_header(&self, plan_id: &str) -> Result<PlanHeader, StoreError> {
-        let json: Option<String> = self
+    /// The header as stored, and the scan's last heartbeat.
+    fn stored(&self, plan_id: &str) -> Result<(PlanHeader, String), StoreError> {
+        let row: Option<(String, String)> = self
             .conn()
             .query_row(
-                "SELECT header FROM plans WHERE id = ?1",
+                "SELECT header, heartbeat_at FROM plans WHERE id = ?1",
                 params![plan_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let json = json.ok_or_else(|| StoreError::NoSuchPlan(plan_id.to_string()))?;
-        Ok(serde_json::from_str(&json)?)
+        let (json, beat) = row.ok_or_else(|| StoreError::NoSuchPlan(plan_id.to_string()))?;
+        Ok((serde_json::from_str(&json)?, beat))
     }
 
     /// The most recent plans, newest first.

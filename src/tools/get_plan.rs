@@ -99,10 +99,7 @@ fn summary(v: &PlanView) -> String {
     let mut text = format!(
         "Plan {} ({}): {}.",
         v.plan_id,
-        serde_json::to_value(v.status)
-            .ok()
-            .and_then(|s| s.as_str().map(String::from))
-            .unwrap_or_default(),
+        v.status.as_str(),
         v.counts.summary()
     );
     for m in &v.matters {

@@ -46,21 +46,16 @@ pub(super) fn print_plan(
         writeln!(out, "\n{} ({})", class.title(), of_class.len())?;
         let shown = if limit == 0 { of_class.len() } else { limit };
         for i in of_class.iter().take(shown) {
-            let show = |v: &Option<String>, l: &Option<String>| match (v, l) {
-                (Some(v), Some(l)) => format!("{l} [{v}]"),
-                (Some(v), None) => v.replace('\n', " / "),
-                (None, _) => "(none)".to_string(),
-            };
             write!(
                 out,
                 "  {} [{}] {}: {}",
                 i.display_number.as_deref().unwrap_or("?"),
                 i.matter_id,
                 i.field_name,
-                show(&i.old, &i.old_label)
+                i.old_text()
             )?;
             if i.new.is_some() {
-                write!(out, "  ->  {}", show(&i.new, &i.new_label))?;
+                write!(out, "  ->  {}", i.new_text())?;
             }
             if let Some(r) = &i.reason {
                 write!(out, "  ({r})")?;

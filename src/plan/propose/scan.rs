@@ -80,30 +80,25 @@ impl Scan {
 
     /// Reads every page in scope and stores its items; the error is the user's message.
     async fn read_all(&self) -> Result<(), String> {
-        let field_ids: Vec<u64> = self.checked.fields.iter().map(|f| f.field.id).collect();
+        let scope = &self.req.scope;
+        // Values name their matters (and then the scope is empty: the request check sees to it).
+        let ids = if self.req.values.is_empty() {
+            scope.ids.clone()
+        } else {
+            self.checked.value_matters()
+        };
         let base = MatterQuery {
             fields: Some(PLAN_READ_FIELDS.to_string()),
-            custom_field_ids: field_ids,
+            custom_field_ids: self.checked.fields.iter().map(|f| f.field.id).collect(),
             limit: Some(MAX_PAGE),
+            query: scope.query.clone(),
+            status: scope.status.clone(),
             ..Default::default()
         };
-        let scope = &self.req.scope;
-        let (ids, filtered) = if self.req.values.is_empty() {
-            let filtered = scope.query.is_some() || scope.status.is_some();
-            let base = MatterQuery {
-                query: scope.query.clone(),
-                status: scope.status.clone(),
-                ..base
-            };
-            if scope.ids.is_empty() {
-                self.read_pages(base.request()).await?;
-                return Ok(());
-            }
-            (scope.ids.clone(), (filtered, base))
-        } else {
-            (self.checked.value_matters(), (false, base))
-        };
-        let (filtered, base) = filtered;
+        if ids.is_empty() {
+            self.read_pages(base.request()).await?;
+            return Ok(());
+        }
         let mut missing = Vec::new();
         for chunk in ids.chunks(IDS_PER_REQUEST) {
             let first = MatterQuery {
@@ -115,7 +110,7 @@ impl Scan {
             missing.extend(chunk.iter().copied().filter(|i| !seen.contains(i)));
         }
         // With a query or status too, an id Clio left out may simply not match the filter.
-        if !filtered {
+        if scope.query.is_none() && scope.status.is_none() {
             self.store_unreadable(&missing).await?;
         }
         Ok(())

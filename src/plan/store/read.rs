@@ -19,14 +19,7 @@ impl PlanStore {
         for row in rows {
             let (class, n) = row?;
             if let Some(class) = ItemClass::parse(&class) {
-                let n = n.max(0) as u64;
-                match class {
-                    ItemClass::Change => counts.change = n,
-                    ItemClass::Clean => counts.clean = n,
-                    ItemClass::Empty => counts.empty = n,
-                    ItemClass::NeedsHuman => counts.needs_human = n,
-                    ItemClass::Invalid => counts.invalid = n,
-                }
+                *counts.slot(class) = n.max(0) as u64;
             }
         }
         let distinct = |sql: &str| -> Result<u64, rusqlite::Error> {
