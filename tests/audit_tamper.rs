@@ -70,6 +70,18 @@ fn set_field(line: &str, key: &str, value: Value) -> String {
     )
 }
 
+/// Writes a log of `n` entries in one file, lets `edit` change its lines, and verifies it,
+/// which must fail.
+fn tampered(n: u64, edit: impl FnOnce(&mut Vec<String>)) -> VerifyReport {
+    let tmp = tempfile::tempdir().unwrap();
+    write_log(tmp.path(), n, u64::MAX);
+    let path = file(tmp.path(), 1);
+    let mut l = lines(&path);
+    edit(&mut l);
+    write_lines(&path, &l);
+    failed(tmp.path())
+}
+
 fn failed(dir: &Path) -> VerifyReport {
     let report = verify(dir).unwrap();
     assert!(!report.is_ok(), "tampering was not detected");
@@ -96,13 +108,9 @@ fn empty_or_missing_directory_verifies_as_empty() {
 
 #[test]
 fn edited_value_is_found_at_its_entry() {
-    let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), 5, u64::MAX);
-    let path = file(tmp.path(), 1);
-    let mut l = lines(&path);
-    l[2] = l[2].replace("new-3", "new-X");
-    write_lines(&path, &l);
-    let report = failed(tmp.path());
+    let report = tampered(5, |l| {
+        l[2] = l[2].replace("new-3", "new-X");
+    });
     assert_eq!(report.first_bad_seq(), Some(3));
     assert_eq!(report.problems[0].kind, ProblemKind::Altered);
     assert!(
@@ -115,13 +123,9 @@ fn edited_value_is_found_at_its_entry() {
 
 #[test]
 fn edited_value_with_recomputed_hash_breaks_the_link_to_the_next_entry() {
-    let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), 5, u64::MAX);
-    let path = file(tmp.path(), 1);
-    let mut l = lines(&path);
-    l[2] = rehash(&l[2].replace("new-3", "new-X"));
-    write_lines(&path, &l);
-    let report = failed(tmp.path());
+    let report = tampered(5, |l| {
+        l[2] = rehash(&l[2].replace("new-3", "new-X"));
+    });
     assert_eq!(report.first_bad_seq(), Some(4));
     assert_eq!(report.problems[0].kind, ProblemKind::BrokenChain);
     assert!(
@@ -133,13 +137,9 @@ fn edited_value_with_recomputed_hash_breaks_the_link_to_the_next_entry() {
 
 #[test]
 fn deleted_line_is_reported_as_missing_entry() {
-    let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), 5, u64::MAX);
-    let path = file(tmp.path(), 1);
-    let mut l = lines(&path);
-    l.remove(1);
-    write_lines(&path, &l);
-    let report = failed(tmp.path());
+    let report = tampered(5, |l| {
+        l.remove(1);
+    });
     assert_eq!(report.first_bad_seq(), Some(2));
     assert_eq!(report.problems[0].kind, ProblemKind::Missing);
     assert!(report.problems[0].message.contains("entry 2 is missing"));
@@ -147,33 +147,25 @@ fn deleted_line_is_reported_as_missing_entry() {
 
 #[test]
 fn inserted_forged_line_with_its_own_valid_hash_is_found() {
-    let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), 5, u64::MAX);
-    let path = file(tmp.path(), 1);
-    let mut l = lines(&path);
-    // A forger copies entry 3, gives it entry 2's place in the chain and re-hashes it.
-    let prev_hash: Value = serde_json::from_str::<Value>(&l[1]).unwrap()["hash"].clone();
-    let forged = set_field(
-        &set_field(&l[2], "new_value", json!("forged")),
-        "prev_hash",
-        prev_hash,
-    );
-    l.insert(2, rehash(&forged));
-    write_lines(&path, &l);
-    let report = failed(tmp.path());
+    let report = tampered(5, |l| {
+        // A forger copies entry 3, gives it entry 2's place in the chain and re-hashes it.
+        let prev_hash: Value = serde_json::from_str::<Value>(&l[1]).unwrap()["hash"].clone();
+        let forged = set_field(
+            &set_field(&l[2], "new_value", json!("forged")),
+            "prev_hash",
+            prev_hash,
+        );
+        l.insert(2, rehash(&forged));
+    });
     assert_eq!(report.first_bad_seq(), Some(3));
     assert_eq!(report.problems[0].kind, ProblemKind::OutOfOrder);
 }
 
 #[test]
 fn swapped_lines_are_found() {
-    let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), 5, u64::MAX);
-    let path = file(tmp.path(), 1);
-    let mut l = lines(&path);
-    l.swap(1, 2);
-    write_lines(&path, &l);
-    let report = failed(tmp.path());
+    let report = tampered(5, |l| {
+        l.swap(1, 2);
+    });
     assert_eq!(report.first_bad_seq(), Some(2));
     let kinds: Vec<ProblemKind> = report.problems.iter().map(|p| p.kind).collect();
     assert!(kinds.contains(&ProblemKind::OutOfOrder), "{kinds:?}");
@@ -194,13 +186,9 @@ fn file_truncated_mid_line_is_found_at_the_cut_entry() {
 
 #[test]
 fn garbled_last_line_is_found() {
-    let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), 3, u64::MAX);
-    let path = file(tmp.path(), 1);
-    let mut l = lines(&path);
-    l[2] = "{\"seq\":3,\"ts\":garbage".to_owned();
-    write_lines(&path, &l);
-    let report = failed(tmp.path());
+    let report = tampered(3, |l| {
+        l[2] = "{\"seq\":3,\"ts\":garbage".to_owned();
+    });
     assert_eq!(report.first_bad_seq(), Some(3));
     assert_eq!(report.problems[0].kind, ProblemKind::Garbled);
 }
@@ -290,13 +278,9 @@ proptest! {
 
 #[test]
 fn edited_sequence_number_is_reported_at_the_position_it_was_taken_from() {
-    let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), 5, u64::MAX);
-    let path = file(tmp.path(), 1);
-    let mut l = lines(&path);
-    l[2] = l[2].replacen("\"seq\":3,", "\"seq\":9,", 1);
-    write_lines(&path, &l);
-    let report = failed(tmp.path());
+    let report = tampered(5, |l| {
+        l[2] = l[2].replacen("\"seq\":3,", "\"seq\":9,", 1);
+    });
     assert_eq!(report.first_bad_seq(), Some(3));
     assert_eq!(report.problems[0].kind, ProblemKind::Altered);
     assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
@@ -304,13 +288,9 @@ fn edited_sequence_number_is_reported_at_the_position_it_was_taken_from() {
 
 #[test]
 fn swapped_lines_report_the_missing_and_the_stray_entry_only() {
-    let tmp = tempfile::tempdir().unwrap();
-    write_log(tmp.path(), 5, u64::MAX);
-    let path = file(tmp.path(), 1);
-    let mut l = lines(&path);
-    l.swap(1, 2);
-    write_lines(&path, &l);
-    let report = failed(tmp.path());
+    let report = tampered(5, |l| {
+        l.swap(1, 2);
+    });
     let found: Vec<(Option<u64>, ProblemKind)> =
         report.problems.iter().map(|p| (p.seq, p.kind)).collect();
     assert_eq!(
