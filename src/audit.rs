@@ -35,22 +35,22 @@
 
 mod entry;
 mod error;
-pub(crate) mod export;
+mod export;
 mod files;
 mod query;
 mod redact;
-pub(crate) mod report;
+mod report;
 mod table;
 mod verify;
 mod writer;
 
-pub mod cli;
-
 pub use entry::{Action, AuditEntry, AuditEvent, GENESIS_HASH};
 pub use error::AuditError;
-pub use export::ExportFormat;
+pub use error::stdout_error;
+pub use export::{AUDIT_FORMATS, export};
 pub use query::{AuditFilter, AuditPage, query, read_all};
 pub use report::render_html_report;
+pub use table::write_table;
 pub use verify::{Problem, ProblemKind, VerifyReport, verify};
 pub use writer::{AuditLog, AuditOptions, DEFAULT_MAX_FILE_BYTES};
 

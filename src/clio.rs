@@ -5,7 +5,6 @@ pub mod auth;
 pub mod client;
 pub mod documents;
 pub mod error;
-pub mod field_type;
 pub mod limiter;
 pub mod matters;
 pub mod metrics;
@@ -16,7 +15,6 @@ pub mod types;
 
 pub use client::{ApiResponse, ClioClient};
 pub use error::ClioError;
-pub use field_type::FieldType;
 pub use limiter::{LimiterStatus, RateLimitHeaders, RateLimiter};
 pub use metrics::MetricsSnapshot;
 pub use request::ApiRequest;

@@ -10,8 +10,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::clio::types::CustomField;
-use crate::clio::{ClioClient, ClioError, FieldType};
-use crate::demo::write_advice;
+use crate::clio::{ClioClient, ClioError};
+use crate::field_type::FieldType;
 
 // One picklist option of a definition. (Plain comments on output types keep them out of the
 // schema.)
@@ -57,13 +57,6 @@ pub async fn matter_fields(client: &ClioClient) -> Result<Vec<CustomField>, Clio
     Ok(fields)
 }
 
-/// What may be written to a field of the wire type `kind`.
-pub fn advice_for(kind: &str) -> &'static str {
-    FieldType::parse(kind)
-        .map(write_advice)
-        .unwrap_or("a type this version does not know: read only")
-}
-
 /// Groups already-sorted definitions by type, keeping their order inside each group.
 pub fn group(fields: &[CustomField]) -> Vec<FieldGroup> {
     let mut groups: BTreeMap<&str, Vec<FieldRow>> = BTreeMap::new();
@@ -74,7 +67,7 @@ pub fn group(fields: &[CustomField]) -> Vec<FieldGroup> {
         .into_iter()
         .map(|(kind, fields)| FieldGroup {
             field_type: kind.to_string(),
-            write_advice: advice_for(kind).to_string(),
+            write_advice: FieldType::advice_for(kind).to_string(),
             fields,
         })
         .collect()

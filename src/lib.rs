@@ -1,20 +1,54 @@
 //! clio-mcp: a Model Context Protocol server for safe, audited work on Clio Manage data.
+//!
+//! # The layers
+//!
+//! Data flows one way, down these layers; a module names only modules of its own layer or
+//! below, and no two modules name each other (`tests/architecture.rs` fails otherwise):
+//!
+//! 1. **Faces**: the command line ([`cli`], with `main.rs` parsing and handing over), the
+//!    MCP server ([`server`]: identity, instructions, routing, the HTTP transport), its
+//!    tools ([`tools`], one file per tool) and the handler type they are methods on
+//!    ([`handler`]).
+//! 2. **The process** ([`app`]): builds the one Clio client, opens the state folder and the
+//!    services on them, for `serve`, the demo and every command.
+//! 3. **Services**: proposals and plans ([`plan`]), background work ([`jobs`]), the field
+//!    inventory ([`inventory`]), the audit log ([`audit`]). Each returns its own error type.
+//! 4. **Pure core and I/O edge**: the normalization rules and validators ([`normalize`], no
+//!    I/O) and the single Clio client ([`clio`]: limiter, retries, paging, errors, API types).
+//! 5. **Foundations**: domain types both of those use ([`field_type`]), settings
+//!    ([`config`], [`http_security`], [`privacy`]) and owner-only files and reviewer-file
+//!    formats ([`files`], [`export`]).
+//!
+//! [`sandbox`] is the fake Clio (axum) the demo and the tests run against. It stands beside
+//! the services: the faces and the process may start one; no service, and nothing below,
+//! ever names it.
 
-pub mod audit;
-pub mod bench;
-pub mod clio;
-pub mod config;
-pub mod contracts;
-pub mod demo;
-pub mod error;
-pub mod http_security;
-pub mod inventory;
-pub mod jobs;
-pub mod matter_view;
-pub mod normalize;
-pub mod plan;
-pub mod privacy;
-pub mod sandbox;
-pub mod serve;
+// 1. Faces
+pub mod cli;
+pub mod handler;
 pub mod server;
 pub mod tools;
+
+// 2. The process
+pub mod app;
+
+// 3. Services
+pub mod audit;
+pub mod inventory;
+pub mod jobs;
+pub mod plan;
+
+// The fake Clio, beside the services
+pub mod sandbox;
+
+// 4. Pure core and I/O edge
+pub mod clio;
+pub mod normalize;
+
+// 5. Foundations
+pub mod config;
+pub mod export;
+pub mod field_type;
+pub mod files;
+pub mod http_security;
+pub mod privacy;

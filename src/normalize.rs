@@ -34,7 +34,7 @@ pub use rule::{
 };
 pub use validate::validate;
 
-use crate::clio::FieldType;
+use crate::field_type::FieldType;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 

@@ -9,7 +9,6 @@ pub mod store;
 
 pub use store::{PlanStore, StoreError, state_db};
 pub mod classify;
-pub mod cli;
 pub mod digest;
 pub mod propose;
 pub mod request;

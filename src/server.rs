@@ -1,21 +1,17 @@
-//! The MCP server: shared state (Clio client, audit log), server info, the summed tool router.
+//! The MCP server: how it is built on the process's services, what it tells a client
+//! (identity, instructions), and the one place tool and prompt calls are routed.
 
+pub mod http;
 mod prompts;
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::Path;
 
-use rmcp::handler::server::router::prompt::PromptRouter;
-use rmcp::handler::server::tool::ToolRouter;
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig, Tool};
+use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{ServerHandler, prompt_handler, tool_handler};
 
-use std::time::Duration;
-
-use crate::audit::AuditLog;
+use crate::app::{Services, StartError, open_state};
 use crate::clio::ClioClient;
-use crate::plan::propose::{DEFAULT_SCAN_WAIT, Planner};
-use crate::privacy::Privacy;
+use crate::handler::{ClioMcpServer, ServerSettings};
 
 /// What the assistant is told when it connects: the workflow, and what is not built yet.
 pub const INSTRUCTIONS: &str = "clio-mcp works on a law firm's Clio Manage custom fields. \
@@ -30,68 +26,28 @@ a human and what is invalid. Applying a plan, job status and rollback are NOT av
 this version: nothing is ever written to Clio, so say so rather than claiming to have changed \
 anything. `rate_limit_status` shows Clio's request budget; `audit_log` shows what was read.";
 
-/// How a server treats client data and long scans.
-#[derive(Debug, Clone, Copy)]
-pub struct ServerSettings {
-    pub privacy: Privacy,
-    /// How long a proposal is waited for before the tool answers with progress instead.
-    pub scan_wait: Duration,
+/// A server on `services` offering every tool and prompt.
+pub fn new(services: Services, settings: ServerSettings) -> ClioMcpServer {
+    ClioMcpServer::with_routers(
+        services,
+        settings,
+        crate::tools::router(),
+        ClioMcpServer::prompt_router(),
+    )
 }
 
-impl Default for ServerSettings {
-    fn default() -> Self {
-        ServerSettings {
-            privacy: Privacy::Full,
-            scan_wait: DEFAULT_SCAN_WAIT,
-        }
-    }
+/// A server on `client` with default settings (values shown, 20 s scan wait).
+pub async fn build(client: ClioClient, home: &Path) -> Result<ClioMcpServer, StartError> {
+    build_with(client, home, ServerSettings::default()).await
 }
 
-/// The clio-mcp MCP server. Cheap to clone: one per HTTP session shares the same client,
-/// audit log and planner.
-#[derive(Clone)]
-pub struct ClioMcpServer {
-    pub(crate) client: ClioClient,
-    pub(crate) audit: Arc<AuditLog>,
-    pub(crate) planner: Planner,
-    pub(crate) settings: ServerSettings,
-    tool_router: ToolRouter<ClioMcpServer>,
-    prompt_router: PromptRouter<ClioMcpServer>,
-}
-
-impl ClioMcpServer {
-    pub fn new(
-        client: ClioClient,
-        audit: Arc<AuditLog>,
-        planner: Planner,
-        settings: ServerSettings,
-    ) -> ClioMcpServer {
-        ClioMcpServer {
-            client,
-            audit,
-            planner,
-            settings,
-            tool_router: crate::tools::router(),
-            prompt_router: Self::prompt_router(),
-        }
-    }
-
-    /// Every tool this server offers, sorted by name, as `tools/list` shows them.
-    /// Needs no client: used by `tools export` and the contract tests.
-    pub fn tools() -> Vec<Tool> {
-        crate::tools::router().list_all()
-    }
-
-    /// Stops the background scans of this process; their plans end as failed ("cancelled"),
-    /// never as a plan that looks complete.
-    pub async fn shutdown(&self) {
-        self.planner.shutdown().await;
-    }
-
-    /// The folder the audit log of this server writes to.
-    pub fn audit_dir(&self) -> PathBuf {
-        self.audit.dir().to_path_buf()
-    }
+/// A server on `client` with its state in `home` (see [`open_state`]).
+pub async fn build_with(
+    client: ClioClient,
+    home: &Path,
+    settings: ServerSettings,
+) -> Result<ClioMcpServer, StartError> {
+    Ok(new(open_state(client, home).await?, settings))
 }
 
 #[tool_handler(router = self.tool_router)]

@@ -1,23 +1,25 @@
-//! The MCP tools, one per file, and the helpers that turn their outcomes into tool results.
+//! The MCP tools, one per file, summed into the one router; their contracts; and the helpers
+//! that turn their outcomes into tool results.
 
 pub mod audit_log;
+pub mod contract;
 pub mod find_matters;
 pub mod get_plan;
 pub mod list_custom_fields;
+pub mod matter_view;
 pub mod propose_normalization;
 pub mod rate_limit_status;
 pub mod read_matter_fields;
-mod schema;
 
 use rmcp::ErrorData;
 use rmcp::handler::server::tool::ToolRouter;
 use std::sync::Arc;
 
-use rmcp::model::{CallToolResult, ContentBlock};
+use rmcp::model::{CallToolResult, ContentBlock, Tool};
 use serde::Serialize;
 
-use crate::server::ClioMcpServer;
-use schema::compact_schema;
+use crate::handler::ClioMcpServer;
+use contract::schema::compact_schema;
 
 /// Every tool's router, summed; the one place tools are registered.
 pub fn router() -> ToolRouter<ClioMcpServer> {
@@ -35,6 +37,14 @@ pub fn router() -> ToolRouter<ClioMcpServer> {
         }
     }
     router
+}
+
+impl ClioMcpServer {
+    /// Every tool this server offers, sorted by name, as `tools/list` shows them.
+    /// Needs no client: used by `tools export` and the contract tests.
+    pub fn tools() -> Vec<Tool> {
+        router().list_all()
+    }
 }
 
 /// A successful result: `out` as structured content, `text` as the short human rendering.

@@ -4,10 +4,11 @@
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
+use clio_mcp::cli::serve::ServeOptions;
 use clio_mcp::clio::{ClioClient, RetryPolicy};
 use clio_mcp::http_security::{HttpSecurity, HttpSecurityError};
 use clio_mcp::sandbox::{Sandbox, SandboxOptions};
-use clio_mcp::serve::{ServeOptions, http};
+use clio_mcp::server::http;
 use rmcp::ServiceExt;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -42,7 +43,7 @@ async fn start(security: HttpSecurity) -> Running {
         .clio_config(NonZeroU32::new(6_000).unwrap())
         .unwrap();
     let clio = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
-    let server = clio_mcp::serve::build(clio, home.path()).await.unwrap();
+    let server = clio_mcp::server::build(clio, home.path()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let ct = CancellationToken::new();
@@ -86,7 +87,7 @@ async fn an_rmcp_client_initializes_and_calls_over_http() {
     assert_eq!(info.name, "clio-mcp");
     assert_eq!(
         client.list_all_tools().await.unwrap().len(),
-        clio_mcp::server::ClioMcpServer::tools().len()
+        clio_mcp::handler::ClioMcpServer::tools().len()
     );
     client.cancel().await.unwrap();
 }
@@ -136,7 +137,7 @@ async fn an_oversize_body_is_refused() {
 #[tokio::test]
 async fn a_remote_bind_is_refused_without_allow_remote_and_token() {
     let remote: SocketAddr = "0.0.0.0:0".parse().unwrap();
-    let err = clio_mcp::serve::run(ServeOptions {
+    let err = clio_mcp::cli::serve::run(ServeOptions {
         http: Some(remote),
         sandbox: true,
         ..Default::default()
@@ -152,7 +153,7 @@ async fn a_remote_bind_is_refused_without_allow_remote_and_token() {
         flag_only.check_bind(remote),
         Err(HttpSecurityError::RemoteNeedsToken { addr: remote })
     );
-    let err = clio_mcp::serve::run(ServeOptions {
+    let err = clio_mcp::cli::serve::run(ServeOptions {
         http: Some(remote),
         sandbox: true,
         security: flag_only,
@@ -198,7 +199,7 @@ async fn with_a_token_a_missing_or_wrong_bearer_is_refused() {
     let client = ().serve(transport).await.unwrap();
     assert_eq!(
         client.list_all_tools().await.unwrap().len(),
-        clio_mcp::server::ClioMcpServer::tools().len()
+        clio_mcp::handler::ClioMcpServer::tools().len()
     );
     client.cancel().await.unwrap();
 }

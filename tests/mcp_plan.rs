@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use clio_mcp::handler::ServerSettings;
 use clio_mcp::privacy::Privacy;
 use clio_mcp::sandbox::seed::{
     CLIENT_ADDRESS, CLIENT_PHONE, DELETED_PRACTICE_OPTION, INTAKE_DATE_TEXT, MAILING_ADDRESS,
     PRACTICE_AREA, REFERRAL_CHANNEL, RETAINER,
 };
 use clio_mcp::sandbox::{Faults, Sandbox};
-use clio_mcp::server::ServerSettings;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use serde_json::{Value, json};
 

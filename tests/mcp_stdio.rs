@@ -18,7 +18,7 @@ async fn serve_sandbox_over_stdio_initializes_lists_and_calls() {
     assert_eq!(info.name, "clio-mcp");
     assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), clio_mcp::server::ClioMcpServer::tools().len());
+    assert_eq!(tools.len(), clio_mcp::handler::ClioMcpServer::tools().len());
     let args = serde_json::json!({"limit": 3}).as_object().unwrap().clone();
     let r = client
         .call_tool(CallToolRequestParams::new("find_matters").with_arguments(args))

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use base64::Engine;
-use clio_mcp::server::{ClioMcpServer, ServerSettings};
+use clio_mcp::handler::{ClioMcpServer, ServerSettings};
 use rmcp::model::{CallToolResult, GetPromptRequestParams};
 use serde_json::{Value, json};
 

@@ -1,6 +1,6 @@
 //! The public surface of the normalization layer: rule JSON, field compatibility, validators.
 
-use clio_mcp::clio::FieldType;
+use clio_mcp::field_type::FieldType;
 use clio_mcp::normalize::{
     AddressOptions, CurrencyOptions, DateOptions, FieldSpec, NormalizeError, Outcome,
     PicklistOption, PicklistOptions, Rule, normalize, validate,

@@ -1,6 +1,6 @@
 //! Property tests: every rule is idempotent, never panics, and only proposes writable values.
 
-use clio_mcp::clio::FieldType;
+use clio_mcp::field_type::FieldType;
 use clio_mcp::normalize::{
     AddressOptions, AddressStyle, CaseMode, CaseOptions, CurrencyOptions, DateOptions, FieldSpec,
     Outcome, PersonNameOptions, PhoneFormat, PhoneOptions, PicklistOption, PicklistOptions, Rule,

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use clio_mcp::server::ClioMcpServer;
+use clio_mcp::handler::ClioMcpServer;
 use serde_json::Value;
 
 const REGENERATE: &str = "run `cargo run -- tools export tools/` and commit the result";
@@ -12,7 +12,7 @@ const REGENERATE: &str = "run `cargo run -- tools export tools/` and commit the 
 #[test]
 fn tool_contract_files_match_the_server() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools");
-    let expected = clio_mcp::contracts::contracts().unwrap();
+    let expected = clio_mcp::tools::contract::contracts().unwrap();
     for (name, text) in &expected {
         let path = dir.join(name);
         let on_disk = std::fs::read_to_string(&path)
@@ -35,7 +35,7 @@ fn tool_contract_files_match_the_server() {
 
 #[test]
 fn contracts_are_pretty_sorted_and_end_with_a_newline() {
-    for (name, text) in clio_mcp::contracts::contracts().unwrap() {
+    for (name, text) in clio_mcp::tools::contract::contracts().unwrap() {
         assert!(text.ends_with("}\n"), "{name}");
         let value: Value = serde_json::from_str(&text).unwrap();
         let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
@@ -146,9 +146,9 @@ fn the_manifest_validator_catches_a_secret_without_target() {
 fn readme_tool_table_is_generated_from_the_contracts() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let section = clio_mcp::contracts::readme_section(&readme)
+    let section = clio_mcp::tools::contract::readme_section(&readme)
         .expect("README.md has the generated tool table markers");
-    let expected = clio_mcp::contracts::readme_table().unwrap();
+    let expected = clio_mcp::tools::contract::readme_table().unwrap();
     assert_eq!(
         section, expected,
         "README.md's tool table is stale: run `cargo run -- tools export tools/` from the project root"

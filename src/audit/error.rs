@@ -62,3 +62,12 @@ impl AuditError {
         }
     }
 }
+
+/// A failed write to standard output (a closed pipe, a full disk behind a redirect).
+pub fn stdout_error(source: std::io::Error) -> AuditError {
+    AuditError::Io {
+        doing: "write to",
+        path: PathBuf::from("standard output"),
+        source,
+    }
+}

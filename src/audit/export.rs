@@ -2,30 +2,14 @@
 
 use std::io::Write;
 
-use clap::ValueEnum;
 use serde_json::Value;
 
-use super::cli::stdout_error;
 use super::entry::AuditEntry;
-use super::error::AuditError;
+use super::error::{AuditError, stdout_error};
+use crate::export::{ExportFormat, defuse};
 
-/// Export file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// One row per entry; text cells that a spreadsheet would run as a formula get a `'`.
-    Csv,
-    /// One JSON entry per line, as stored.
-    Jsonl,
-}
-
-/// Spreadsheets run cells starting with these as formulas; a leading `'` keeps them text.
-pub(crate) fn defuse(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
+/// The formats the audit log exports to.
+pub const AUDIT_FORMATS: [ExportFormat; 2] = [ExportFormat::Csv, ExportFormat::Jsonl];
 
 fn csv_value(value: &Value) -> String {
     match value {
@@ -35,12 +19,19 @@ fn csv_value(value: &Value) -> String {
     }
 }
 
-pub(crate) fn export(
+/// Writes `entries` in `format` (CSV or JSON Lines; HTML is `audit report`).
+pub fn export(
     entries: &[AuditEntry],
     format: ExportFormat,
     out: &mut dyn Write,
 ) -> Result<(), AuditError> {
     match format {
+        ExportFormat::Html => {
+            return Err(AuditError::InvalidArgument(
+                "the audit log exports to csv or jsonl; for a page, run `clio-mcp audit report --html FILE`"
+                    .to_owned(),
+            ));
+        }
         ExportFormat::Jsonl => {
             for e in entries {
                 let line = serde_json::to_string(e)?;
@@ -105,15 +96,4 @@ pub(crate) fn export(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_that_look_like_formulas_are_defused() {
-        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(defuse("Smith"), "Smith");
-    }
 }

@@ -1,6 +1,6 @@
 //! Naming, listing and line-by-line reading of the numbered audit files.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -159,16 +159,4 @@ pub(crate) fn last_line_number(path: &Path) -> Result<u64, AuditError> {
         count = line?.number;
     }
     Ok(count)
-}
-
-/// Options that create files readable and writable by the owner only (mode 0600).
-pub(crate) fn private_options() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    options.create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
 }

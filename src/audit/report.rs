@@ -8,28 +8,7 @@ use serde_json::Value;
 
 use super::entry::{Action, AuditEntry};
 use super::verify::VerifyReport;
-
-pub(crate) const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222}\
-table{border-collapse:collapse;margin-bottom:2em}\
-th,td{border:1px solid #bbb;padding:4px 8px;text-align:left;vertical-align:top}\
-th{background:#eee}.ok{color:#060}.bad{color:#b00;font-weight:bold}\
-.null{color:#888;font-style:italic}.old{background:#fee}.new{background:#efe}";
-
-/// Escapes text for use in HTML element content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::export::{STYLE, escape, header, row};
 
 fn value_cell(value: &Value) -> String {
     match value {
@@ -42,22 +21,6 @@ fn value_cell(value: &Value) -> String {
 
 fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|v| escape(&v.to_string())).unwrap_or_default()
-}
-
-pub(crate) fn row(html: &mut String, cells: &[String]) {
-    html.push_str("<tr>");
-    for cell in cells {
-        let _ = write!(html, "<td>{cell}</td>");
-    }
-    html.push_str("</tr>\n");
-}
-
-pub(crate) fn header(html: &mut String, names: &[&str]) {
-    html.push_str("<table>\n<tr>");
-    for name in names {
-        let _ = write!(html, "<th>{}</th>", escape(name));
-    }
-    html.push_str("</tr>\n");
 }
 
 fn ts(t: &DateTime<Utc>) -> String {

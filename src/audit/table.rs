@@ -68,7 +68,7 @@ fn table_row(e: &AuditEntry) -> [String; 9] {
     ]
 }
 
-pub(crate) fn write_table(entries: &[AuditEntry], out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write_table(entries: &[AuditEntry], out: &mut dyn Write) -> std::io::Result<()> {
     const HEADERS: [&str; 9] = [
         "SEQ",
         "TIME",

@@ -9,10 +9,9 @@ use chrono::{SubsecRound, Utc};
 
 use super::entry::{AuditEntry, AuditEvent, GENESIS_HASH, body_hash, split_line};
 use super::error::AuditError;
-use super::files::{
-    Segment, file_name, last_line, last_line_number, list_segments, private_options,
-};
+use super::files::{Segment, file_name, last_line, last_line_number, list_segments};
 use super::redact::Redactor;
+use crate::files::{private_dir, private_options};
 
 /// Default size at which a new audit file is started: 10 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
@@ -99,7 +98,7 @@ impl Drop for Locked<'_> {
 impl AuditLog {
     /// Opens (creating if needed) the audit log in `dir`, normally `<home>/audit`.
     pub fn open(dir: &Path, options: AuditOptions) -> Result<AuditLog, AuditError> {
-        create_private_dir(dir)?;
+        private_dir(dir).map_err(AuditError::io("create the audit directory", dir))?;
         let lock_path = dir.join(".lock");
         let lock_file = private_options()
             .write(true)
@@ -226,19 +225,6 @@ fn read_tail(dir: &Path) -> Result<Tail, AuditError> {
         prev_hash: GENESIS_HASH.to_owned(),
         last,
     })
-}
-
-fn create_private_dir(dir: &Path) -> Result<(), AuditError> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .map_err(AuditError::io("create the audit directory", dir))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::clio::FieldType;
+use crate::field_type::FieldType;
 
 /// `{"id": N}` references (`custom_field`, `client`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

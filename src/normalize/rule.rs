@@ -1,7 +1,7 @@
 //! The `Rule` enum an agent sends, its options, which field types each rule fits, and dispatch.
 
 use super::{FieldSpec, NormalizeError, Outcome};
-use crate::clio::FieldType;
+use crate::field_type::FieldType;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Whether a value can be written to a Clio custom field of a given type exactly as it is.
 
 use super::{FieldSpec, NormalizeError, compile, is_match};
-use crate::clio::FieldType;
+use crate::field_type::FieldType;
 use regex::Regex;
 use std::sync::LazyLock;
 

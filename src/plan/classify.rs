@@ -1,7 +1,7 @@
 //! Turns one matter's value of one field into a plan item: pure, no I/O.
 
-use crate::clio::FieldType;
 use crate::clio::types::{CustomFieldValue, Matter};
+use crate::field_type::FieldType;
 use crate::normalize::{FieldSpec, Outcome, Rule, normalize};
 
 use super::model::{ItemClass, PlanField, PlanItem};

@@ -1,57 +1,23 @@
-//! The reviewer files of a plan: a spreadsheet-safe CSV and a self-contained HTML page.
+//! The reviewer files of a plan: a spreadsheet-safe CSV and a self-contained HTML page,
+//! written atomically with mode 0600.
 
-use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::Path;
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 use super::model::{ItemClass, PlanHeader, PlanItem};
-use crate::audit::export::defuse;
-use crate::normalize::{Candidate, compile, is_match};
+use crate::export::ExportFormat;
+use crate::normalize::Candidate;
 
-/// Reviewer file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Csv,
-    Html,
-}
+mod csv;
+// Added to the audit report's look: pre-wrapped values (text_area addresses span lines)
+// and a frame around the one section an apply writes.
+mod html;
 
-impl ExportFormat {
-    /// `csv` or `html`, in any case.
-    pub fn parse(s: &str) -> Option<ExportFormat> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "csv" => Some(ExportFormat::Csv),
-            "html" => Some(ExportFormat::Html),
-            _ => None,
-        }
-    }
+pub use csv::write_csv;
+pub use html::render_html;
 
-    /// The file extension, without the dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Csv => "csv",
-            ExportFormat::Html => "html",
-        }
-    }
-}
-
-static PLAIN_NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| compile(r"^-?[0-9]+(\.[0-9]+)?$"));
-
-/// Like the audit export's `defuse`, except that a plain number (`-500`, `-12.50`) is left
-/// alone: negative currency amounts are real values, and a spreadsheet cannot run them.
-fn cell(text: &str) -> String {
-    if is_match(&PLAIN_NUMBER, text) {
-        text.to_owned()
-    } else {
-        defuse(text)
-    }
-}
-
-fn opt_cell(text: Option<&str>) -> String {
-    text.map(cell).unwrap_or_default()
-}
+/// The formats a plan exports to.
+pub const PLAN_FORMATS: [ExportFormat; 2] = [ExportFormat::Csv, ExportFormat::Html];
 
 /// `label (value, score 0.87)`, joined by `separator`.
 fn candidates_text(candidates: &[Candidate], separator: &str) -> String {
@@ -74,81 +40,6 @@ fn ordered(items: &[PlanItem]) -> Vec<&PlanItem> {
     sorted
 }
 
-const CSV_COLUMNS: &str = "class,matter_id,display_number,field_name,field_id,field_type,\
-value_id,old,old_label,new,new_label,reason,candidates,matter_etag";
-
-/// Writes one CSV row per item, grouped by class (in [`ItemClass::ALL`] order), then by
-/// matter id and field name.
-///
-/// Values are client-typed text that reviewers open in Excel, so any cell beginning with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` to keep it from running
-/// as a formula. A cell that is a plain number (`^-?[0-9]+(\.[0-9]+)?$`, e.g. the currency
-/// value `-500`) is written unchanged: it cannot run, and a prefix would corrupt it.
-pub fn write_csv(_header: &PlanHeader, items: &[PlanItem], out: &mut dyn Write) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_COLUMNS.split(','))?;
-    for item in ordered(items) {
-        w.write_record([
-            item.class.as_str().to_owned(),
-            item.matter_id.to_string(),
-            opt_cell(item.display_number.as_deref()),
-            cell(&item.field_name),
-            item.field_id.to_string(),
-            cell(&item.field_type),
-            opt_cell(item.value_id.as_deref()),
-            opt_cell(item.old.as_deref()),
-            opt_cell(item.old_label.as_deref()),
-            opt_cell(item.new.as_deref()),
-            opt_cell(item.new_label.as_deref()),
-            opt_cell(item.reason.as_deref()),
-            cell(&candidates_text(&item.candidates, "; ")),
-            opt_cell(item.matter_etag.as_deref()),
-        ])?;
-    }
-    w.flush()
-}
-
-// Added to the audit report's look: pre-wrapped values (text_area addresses span lines)
-// and a frame around the one section an apply writes.
-mod html;
-
-pub use html::render_html;
-
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
-}
-
-fn write_new_private(
-    tmp: &Path,
-    format: ExportFormat,
-    header: &PlanHeader,
-    items: &[PlanItem],
-) -> io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(tmp)?;
-    let mut out = BufWriter::new(&file);
-    match format {
-        ExportFormat::Csv => write_csv(header, items, &mut out)?,
-        ExportFormat::Html => out.write_all(render_html(header, items).as_bytes())?,
-    }
-    out.flush()?;
-    drop(out);
-    file.sync_all()
-}
-
 /// Writes the reviewer file at `path`, replacing any file there.
 ///
 /// The file holds privileged client data: it is created with mode 0600 (its directory, if
@@ -160,33 +51,23 @@ pub fn write_file(
     header: &PlanHeader,
     items: &[PlanItem],
 ) -> io::Result<()> {
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the export path names no file")
-    })?;
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    create_private_dir(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{:016x}.tmp",
-        name.to_string_lossy(),
-        rand::random::<u64>()
-    ));
-    let result =
-        write_new_private(&tmp, format, header, items).and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    crate::files::write_atomic(path, |out| match format {
+        ExportFormat::Csv => write_csv(header, items, out),
+        ExportFormat::Html => out.write_all(render_html(header, items).as_bytes()),
+        ExportFormat::Jsonl => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a plan exports to csv or html",
+        )),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::report::escape;
+    use crate::export::escape;
     use crate::normalize::Rule;
     use crate::plan::model::{PlanCounts, PlanField, PlanSource, PlanStatus};
+    use std::fs;
 
     fn item(matter_id: u64, field: &str, class: ItemClass) -> PlanItem {
         PlanItem {
@@ -251,7 +132,7 @@ mod tests {
     fn csv_rows(items: &[PlanItem]) -> Vec<Vec<String>> {
         let mut out = Vec::new();
         write_csv(&header(items), items, &mut out).unwrap();
-        csv::Reader::from_reader(out.as_slice())
+        ::csv::Reader::from_reader(out.as_slice())
             .records()
             .map(|r| r.unwrap().iter().map(str::to_owned).collect())
             .collect()
@@ -259,9 +140,11 @@ mod tests {
 
     #[test]
     fn format_parses_case_insensitively() {
-        assert_eq!(ExportFormat::parse("CSV"), Some(ExportFormat::Csv));
-        assert_eq!(ExportFormat::parse("Html"), Some(ExportFormat::Html));
-        assert_eq!(ExportFormat::parse("pdf"), None);
+        let parse = |s| ExportFormat::parse_one_of(s, &PLAN_FORMATS).ok();
+        assert_eq!(parse("CSV"), Some(ExportFormat::Csv));
+        assert_eq!(parse("Html"), Some(ExportFormat::Html));
+        assert_eq!(parse("pdf"), None);
+        assert_eq!(parse("jsonl"), None);
         assert_eq!(ExportFormat::Html.extension(), "html");
     }
 
@@ -306,7 +189,7 @@ mod tests {
         write_csv(&header(&[]), &[needs], &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("class,matter_id,display_number,field_name,field_id,"));
-        let row: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+        let row: Vec<String> = ::csv::Reader::from_reader(text.as_bytes())
             .records()
             .next()
             .unwrap()
@@ -339,9 +222,9 @@ mod tests {
         assert_eq!(row[10], "-12.50");
         assert_eq!(row[11], "'+1 555");
         assert_eq!(row[2], "'-1-2");
-        assert_eq!(cell("\tx"), "'\tx");
-        assert_eq!(cell("-"), "'-");
-        assert_eq!(cell("-5."), "'-5.");
+        assert_eq!(super::csv::cell("\tx"), "'\tx");
+        assert_eq!(super::csv::cell("-"), "'-");
+        assert_eq!(super::csv::cell("-5."), "'-5.");
     }
 
     #[test]

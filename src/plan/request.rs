@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::clio::FieldType;
 use crate::clio::types::CustomField;
+use crate::field_type::FieldType;
 use crate::normalize::{self, FieldSpec, NormalizeError, PicklistOption, Rule};
 
 use super::classify::FieldContext;

@@ -10,7 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 mod files;
 mod read;
 
-use files::{private_dir, restrict_file};
+use crate::files::private_dir;
+use files::restrict_file;
 
 use super::model::{PlanHeader, PlanItem, PlanStatus};
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use crate::clio::FieldType;
+use crate::field_type::FieldType;
 use crate::sandbox::store::{FieldDef, MatterRec, OptionRec, Store};
 
 /// A small deterministic generator (SplitMix64): the same seed gives the same account forever.

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::clio::FieldType;
+use crate::field_type::FieldType;
 
 #[derive(Debug, Clone)]
 pub struct OptionRec {

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveTime, Utc};
 use serde_json::{Value, json};
 
-use crate::clio::FieldType;
+use crate::field_type::FieldType;
 use crate::sandbox::store::{FieldDef, Store};
 
 /// One validated change, ready to apply.

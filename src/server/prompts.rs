@@ -6,7 +6,7 @@ use rmcp::{prompt, prompt_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::ClioMcpServer;
+use crate::handler::ClioMcpServer;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NormalizeFieldArgs {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::audit::{Action, AuditEntry, AuditFilter};
-use crate::server::ClioMcpServer;
+use crate::handler::ClioMcpServer;
 use crate::tools::{internal, structured, user_error};
 
 const DEFAULT_LIMIT: usize = 20;

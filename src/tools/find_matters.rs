@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::clio::matters::MatterQuery;
-use crate::matter_view::{self, MatterRow};
-use crate::server::ClioMcpServer;
+use crate::handler::ClioMcpServer;
+use crate::tools::matter_view::{self, MatterRow};
 use crate::tools::{structured, user_error};
 
 const DEFAULT_LIMIT: u32 = 25;

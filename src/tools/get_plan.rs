@@ -8,9 +8,9 @@ use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::handler::ClioMcpServer;
 use crate::plan::ItemClass;
 use crate::plan::view::{PageRequest, PlanView};
-use crate::server::ClioMcpServer;
 use crate::tools::{internal, structured, user_error};
 
 /// Matters per page unless asked otherwise.

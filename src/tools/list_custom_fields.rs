@@ -6,8 +6,8 @@ use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::handler::ClioMcpServer;
 use crate::inventory::{self, FieldGroup};
-use crate::server::ClioMcpServer;
 use crate::tools::{structured, user_error};
 
 const DEFAULT_LIMIT: usize = 50;

@@ -10,10 +10,10 @@ use serde_json::json;
 
 use std::time::Duration;
 
+use crate::handler::ClioMcpServer;
 use crate::normalize::Rule;
 use crate::plan::ItemClass;
 use crate::plan::request::{ProposeRequest, ProposedValue, Scope};
-use crate::server::ClioMcpServer;
 use crate::tools::find_matters::MatterStatus;
 use crate::tools::get_plan::{DEFAULT_MATTERS, answer};
 use crate::tools::{internal, user_error};

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::clio::{LimiterStatus, MetricsSnapshot};
-use crate::server::ClioMcpServer;
+use crate::handler::ClioMcpServer;
 use crate::tools::structured;
 
 #[derive(Debug, Serialize, JsonSchema)]

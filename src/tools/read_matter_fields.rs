@@ -6,8 +6,8 @@ use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::matter_view::{self, FieldFilter, MatterFields};
-use crate::server::ClioMcpServer;
+use crate::handler::ClioMcpServer;
+use crate::tools::matter_view::{self, FieldFilter, MatterFields};
 use crate::tools::{internal, structured, user_error};
 
 /// Most matters read in one call.

@@ -5,8 +5,8 @@
 use std::num::NonZeroU32;
 
 use clio_mcp::clio::{ClioClient, RetryPolicy};
+use clio_mcp::handler::{ClioMcpServer, ServerSettings};
 use clio_mcp::sandbox::{Sandbox, SandboxOptions};
-use clio_mcp::server::{ClioMcpServer, ServerSettings};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServiceExt};
@@ -33,7 +33,7 @@ pub async fn start(matters: u32, settings: ServerSettings) -> Harness {
     let home = tempfile::tempdir().unwrap();
     let config = sandbox.clio_config(NonZeroU32::new(RATE).unwrap()).unwrap();
     let clio = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
-    let server = clio_mcp::serve::build_with(clio, home.path(), settings)
+    let server = clio_mcp::server::build_with(clio, home.path(), settings)
         .await
         .unwrap();
     let (server_io, client_io) = tokio::io::duplex(1024 * 1024);

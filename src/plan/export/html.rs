@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{candidates_text, ordered};
-use crate::audit::report::{STYLE as REPORT_STYLE, escape, header as table_header, row};
+use crate::export::{STYLE as REPORT_STYLE, escape, header as table_header, row};
 use crate::normalize::Candidate;
 use crate::plan::model::{ItemClass, PlanHeader, PlanItem, PlanSource, PlanStatus};
 

@@ -9,9 +9,10 @@ use crate::audit::{Action, AuditEvent};
 use crate::clio::ApiRequest;
 use crate::clio::matters::{MAX_PAGE, MatterQuery, PLAN_READ_FIELDS};
 use crate::clio::types::Matter;
+use crate::export::ExportFormat;
 use crate::plan::classify::{Proposal, classify, unreadable};
 use crate::plan::digest::content_hash;
-use crate::plan::export::{self, ExportFormat};
+use crate::plan::export;
 use crate::plan::model::{ItemClass, PlanItem, PlanStatus};
 use crate::plan::request::{Checked, ProposeRequest};
 

@@ -1,17 +1,6 @@
-//! The plan store's files: a private folder, and a database only its owner can read.
+//! The plan store's database file: only its owner may read it or SQLite's files beside it.
 
 use std::path::{Path, PathBuf};
-
-pub(super) fn private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
-}
 
 /// The database holds privileged values: only its owner may read it or its write-ahead log
 /// (`-wal`) and index (`-shm`), which SQLite creates with the database file's mode. Creates
@@ -19,13 +8,11 @@ pub(super) fn private_dir(dir: &Path) -> std::io::Result<()> {
 pub(super) fn restrict_file(path: &Path) {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        use std::os::unix::fs::PermissionsExt;
         // A failure here is SQLite's to report, when it opens the file next.
-        let _ = std::fs::OpenOptions::new()
+        let _ = crate::files::private_options()
             .write(true)
-            .create(true)
             .truncate(false)
-            .mode(0o600)
             .open(path);
         let mut files = vec![path.to_path_buf()];
         for side in ["-wal", "-shm"] {

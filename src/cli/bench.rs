@@ -4,9 +4,36 @@ use std::io::Write;
 use std::num::NonZeroU32;
 use std::time::Instant;
 
+use clap::Subcommand;
+
+use crate::cli::error::CliError;
 use crate::clio::{ApiRequest, ClioClient, RetryPolicy};
-use crate::error::AppError;
 use crate::sandbox::{Sandbox, SandboxOptions};
+
+#[derive(Subcommand)]
+pub enum BenchTarget {
+    /// Achieved request rate over the granted limit, and 429s met, for one client alone.
+    Client {
+        #[arg(long, default_value_t = 600)]
+        rate_limit: u32,
+        #[arg(long, default_value_t = 300)]
+        requests: u32,
+    },
+}
+
+/// Runs one benchmark and prints its numbers.
+pub async fn run(target: BenchTarget, out: &mut dyn Write) -> Result<(), CliError> {
+    match target {
+        BenchTarget::Client {
+            rate_limit,
+            requests,
+        } => {
+            let result = client(rate_limit, requests).await?;
+            print_client(&result, out)?;
+        }
+    }
+    Ok(())
+}
 
 /// The result of `bench client`.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -22,9 +49,9 @@ pub struct ClientBench {
 }
 
 /// Sends `requests` reads through one client against a sandbox granting `rate_limit` a minute.
-pub async fn client(rate_limit: u32, requests: u32) -> Result<ClientBench, AppError> {
+pub async fn client(rate_limit: u32, requests: u32) -> Result<ClientBench, CliError> {
     let granted = NonZeroU32::new(rate_limit)
-        .ok_or_else(|| AppError::Usage("--rate-limit must be at least 1".into()))?;
+        .ok_or_else(|| CliError::Usage("--rate-limit must be at least 1".into()))?;
     let sandbox = Sandbox::start(SandboxOptions {
         matters: 200,
         rate_limit,

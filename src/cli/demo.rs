@@ -9,10 +9,11 @@ use futures::TryStreamExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::cli::error::CliError;
 use crate::clio::matters::{MATTER_VALUE_FIELDS, MatterQuery};
 use crate::clio::types::{CustomField, Matter};
-use crate::clio::{ClioClient, ClioError, FieldType, RetryPolicy};
-use crate::error::AppError;
+use crate::clio::{ClioClient, ClioError, RetryPolicy};
+use crate::field_type::FieldType;
 use crate::normalize::Rule;
 use crate::plan::ItemClass;
 use crate::plan::request::ProposeRequest;
@@ -41,7 +42,7 @@ impl Default for DemoOptions {
 }
 
 /// Runs the demo, writing a readable report to `out`.
-pub async fn run(options: &DemoOptions, out: &mut dyn Write) -> Result<(), AppError> {
+pub async fn run(options: &DemoOptions, out: &mut dyn Write) -> Result<(), CliError> {
     let sandbox = Sandbox::start(SandboxOptions {
         matters: options.matters,
         seed: options.seed,
@@ -75,9 +76,7 @@ pub async fn run(options: &DemoOptions, out: &mut dyn Write) -> Result<(), AppEr
         by_type.entry(f.field_type.clone()).or_default().push(f);
     }
     for (kind, defs) in &by_type {
-        let advice = FieldType::parse(kind)
-            .map(write_advice)
-            .unwrap_or("a type this version does not know: read only");
+        let advice = FieldType::advice_for(kind);
         writeln!(out, "  {kind}: {advice}")?;
         for f in defs {
             let set = counts.get(&f.id).copied().unwrap_or(0);
@@ -157,13 +156,13 @@ async fn propose_examples(
     client: &ClioClient,
     options: &DemoOptions,
     out: &mut dyn Write,
-) -> Result<(), AppError> {
+) -> Result<(), CliError> {
     let home = match &options.home {
         Some(h) => h.clone(),
-        None => crate::serve::default_home()?,
+        None => crate::app::default_home()?,
     }
     .join("sandbox");
-    let (_, planner) = crate::serve::open_state(client.clone(), &home).await?;
+    let planner = crate::app::open_state(client.clone(), &home).await?.planner;
     writeln!(
         out,
         "\nProposed normalizations (plans stored; nothing written):"
@@ -177,7 +176,7 @@ async fn propose_examples(
     ];
     for (fields, rule) in examples {
         let rule: Rule = serde_json::from_value(serde_json::json!({ "rule": rule }))
-            .map_err(|e| AppError::Usage(format!("demo rule {rule}: {e}")))?;
+            .map_err(|e| CliError::Usage(format!("demo rule {rule}: {e}")))?;
         let req = ProposeRequest {
             fields: fields.iter().map(|f| f.to_string()).collect(),
             rule: Some(rule.clone()),
@@ -244,22 +243,4 @@ async fn count_values(client: &ClioClient) -> Result<(usize, BTreeMap<u64, usize
         }
     }
     Ok((total, counts))
-}
-
-/// What can safely be written to a field of this type.
-pub fn write_advice(kind: FieldType) -> &'static str {
-    match kind {
-        FieldType::TextLine => "free text, up to 255 characters on one line: rules normalize it",
-        FieldType::TextArea => "free text, several lines: rules normalize it",
-        FieldType::Picklist => "only the id of one of its non-deleted options: a mapping problem",
-        FieldType::Currency => "whole numbers only (Clio rejects decimals)",
-        FieldType::Date => "a real date as YYYY-MM-DD",
-        FieldType::Time => "a time as HH:MM or HH:MM:SS (24 hours)",
-        FieldType::Email => "one email address",
-        FieldType::Url => "an http or https URL",
-        FieldType::Numeric => "a number (decimals allowed)",
-        FieldType::Checkbox => "true or false",
-        FieldType::Matter => "the id of a matter of this account",
-        FieldType::Contact => "the id of a contact",
-    }
 }

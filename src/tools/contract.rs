@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::server::ClioMcpServer;
+pub(crate) mod schema;
+
+use crate::handler::ClioMcpServer;
 
 /// The keys of a contract, as `tools/list` names them.
 const CONTRACT_KEYS: [&str; 6] = [

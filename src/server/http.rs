@@ -11,8 +11,8 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
+use crate::handler::ClioMcpServer;
 use crate::http_security::{HttpSecurity, bearer_matches};
-use crate::server::ClioMcpServer;
 
 /// The axum app: `/mcp` with Host/Origin checks and body cap, behind the bearer check when a
 /// token is configured. `addr` is the bound address (for the Host allow-list).

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::error::AppError;
+use crate::cli::error::CliError;
 use crate::plan::model::{ItemClass, PlanHeader, PlanItem};
 
 pub(super) fn fields_line(h: &PlanHeader) -> String {
@@ -19,7 +19,7 @@ pub(super) fn print_plan(
     only: Option<ItemClass>,
     limit: usize,
     out: &mut dyn Write,
-) -> Result<(), AppError> {
+) -> Result<(), CliError> {
     writeln!(out, "Plan {} ({})", header.id, header.status.as_str())?;
     writeln!(
         out,

@@ -55,9 +55,7 @@ impl MatterRow {
         MatterRow {
             id: m.id,
             display_number: m.display_number,
-            description: m
-                .description
-                .map(|d| crate::tools::clip(&d, DESCRIPTION_CHARS)),
+            description: m.description.map(|d| super::clip(&d, DESCRIPTION_CHARS)),
             status: m.status,
             updated_at: m.updated_at,
         }

@@ -1,4 +1,7 @@
-//! The twelve Clio custom field types, as Clio spells them on the wire.
+//! The twelve Clio custom field types, as Clio spells them on the wire, and what each may hold.
+//!
+//! A domain type below both the Clio client and the normalization rules, so the rules never
+//! name the client.
 
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +78,35 @@ impl FieldType {
     /// Free text is where normalization rules apply; the other types are mapping or validation.
     pub fn is_free_text(self) -> bool {
         matches!(self, FieldType::TextLine | FieldType::TextArea)
+    }
+
+    /// What can safely be written to a field of this type.
+    pub fn write_advice(self) -> &'static str {
+        match self {
+            FieldType::TextLine => {
+                "free text, up to 255 characters on one line: rules normalize it"
+            }
+            FieldType::TextArea => "free text, several lines: rules normalize it",
+            FieldType::Picklist => {
+                "only the id of one of its non-deleted options: a mapping problem"
+            }
+            FieldType::Currency => "whole numbers only (Clio rejects decimals)",
+            FieldType::Date => "a real date as YYYY-MM-DD",
+            FieldType::Time => "a time as HH:MM or HH:MM:SS (24 hours)",
+            FieldType::Email => "one email address",
+            FieldType::Url => "an http or https URL",
+            FieldType::Numeric => "a number (decimals allowed)",
+            FieldType::Checkbox => "true or false",
+            FieldType::Matter => "the id of a matter of this account",
+            FieldType::Contact => "the id of a contact",
+        }
+    }
+
+    /// [`FieldType::write_advice`] for a wire name, including names this version does not know.
+    pub fn advice_for(wire_name: &str) -> &'static str {
+        FieldType::parse(wire_name)
+            .map(FieldType::write_advice)
+            .unwrap_or("a type this version does not know: read only")
     }
 }
 

@@ -1,13 +1,17 @@
-//! The error of a whole command: each layer's error, linked with `#[from]`.
+//! The error of a whole command: each layer's error, linked with `#[from]`, shown to the
+//! person at the terminal.
 
+use crate::app::StartError;
 use crate::audit::AuditError;
 use crate::clio::ClioError;
 use crate::config::ConfigError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub enum CliError {
     #[error(transparent)]
     HttpSecurity(#[from] crate::http_security::HttpSecurityError),
+    #[error(transparent)]
+    Start(#[from] StartError),
     #[error(transparent)]
     Clio(#[from] ClioError),
     #[error(transparent)]

@@ -7,14 +7,12 @@ use std::process::ExitCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
-use super::entry::Action;
-use super::error::AuditError;
-use super::export::{ExportFormat, export};
-use super::files::private_options;
-use super::query::{AuditFilter, query, read_all};
-use super::report::render_html_report;
-use super::table::write_table;
-use super::verify::verify;
+use crate::audit::{
+    AUDIT_FORMATS, Action, AuditError, AuditFilter, export, query, read_all, render_html_report,
+    stdout_error, verify, write_table,
+};
+use crate::export::ExportFormat;
+use crate::files::private_options;
 
 /// Review the audit log.
 #[derive(Debug, Clone, Subcommand)]
@@ -36,7 +34,8 @@ pub enum AuditCommand {
     },
     /// Write matching entries as CSV or JSON Lines to stdout or a file.
     Export {
-        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        /// csv or jsonl.
+        #[arg(long, value_parser = audit_format, default_value = "jsonl")]
         format: ExportFormat,
         /// Write here (created with mode 0600) instead of stdout.
         #[arg(long, value_name = "FILE")]
@@ -82,6 +81,10 @@ impl From<FilterArgs> for AuditFilter {
     }
 }
 
+fn audit_format(s: &str) -> Result<ExportFormat, String> {
+    ExportFormat::parse_one_of(s, &AUDIT_FORMATS)
+}
+
 fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
@@ -95,7 +98,7 @@ fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
 
 /// Runs one audit command against `<home>/audit`, writing its output to `out`.
 pub fn run(cmd: AuditCommand, home: &Path, out: &mut dyn Write) -> Result<ExitCode, AuditError> {
-    let dir = super::audit_dir(home);
+    let dir = crate::audit::audit_dir(home);
     match cmd {
         AuditCommand::Verify { expect_head } => run_verify(&dir, expect_head.as_deref(), out),
         AuditCommand::Show { filter, limit } => {
@@ -149,14 +152,6 @@ pub fn run(cmd: AuditCommand, home: &Path, out: &mut dyn Write) -> Result<ExitCo
             .map_err(stdout_error)?;
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-pub(crate) fn stdout_error(source: std::io::Error) -> AuditError {
-    AuditError::Io {
-        doing: "write to",
-        path: PathBuf::from("standard output"),
-        source,
     }
 }
 

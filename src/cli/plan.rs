@@ -10,14 +10,15 @@ mod print;
 
 use print::{fields_line, print_plan};
 
-use crate::error::AppError;
+use crate::app::connect;
+use crate::cli::error::CliError;
 use crate::normalize::Rule;
-use crate::serve::connect;
 
-use super::export::{self, ExportFormat};
-use super::model::{ItemClass, PlanStatus};
-use super::request::{ProposeRequest, ProposedValue, Scope};
-use super::store::{PlanStore, state_db};
+use crate::export::ExportFormat;
+use crate::plan::export::{self, PLAN_FORMATS};
+use crate::plan::model::{ItemClass, PlanStatus};
+use crate::plan::request::{ProposeRequest, ProposedValue, Scope};
+use crate::plan::store::{PlanStore, state_db};
 
 /// How often a running scan's progress is printed.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
@@ -105,7 +106,7 @@ fn parse_class(s: &str) -> Result<ItemClass, String> {
 }
 
 fn parse_format(s: &str) -> Result<ExportFormat, String> {
-    ExportFormat::parse(s).ok_or_else(|| format!("{s:?} is not a format: csv or html"))
+    ExportFormat::parse_one_of(s, &PLAN_FORMATS)
 }
 
 /// Runs one `plan` subcommand; `home` is the state folder of the real account.
@@ -113,11 +114,11 @@ pub async fn run(
     args: PlanArgs,
     home: Option<PathBuf>,
     out: &mut dyn Write,
-) -> Result<(), AppError> {
-    let state_home = |home: Option<PathBuf>| -> Result<PathBuf, AppError> {
+) -> Result<(), CliError> {
+    let state_home = |home: Option<PathBuf>| -> Result<PathBuf, CliError> {
         let home = match home {
             Some(h) => h,
-            None => crate::serve::default_home()?,
+            None => crate::app::default_home()?,
         };
         Ok(if args.sandbox {
             home.join("sandbox")
@@ -162,10 +163,10 @@ pub async fn run(
     }
 }
 
-fn open_existing(home: &Path) -> Result<PlanStore, AppError> {
+fn open_existing(home: &Path) -> Result<PlanStore, CliError> {
     let path = state_db(home);
     if !path.exists() {
-        return Err(AppError::Usage(format!(
+        return Err(CliError::Usage(format!(
             "there are no plans in {} yet: run `clio-mcp plan propose` first (add --sandbox for \
              the sandbox's plans, --home for another state folder)",
             home.display()
@@ -179,18 +180,18 @@ async fn propose(
     sandbox: bool,
     home: Option<PathBuf>,
     out: &mut dyn Write,
-) -> Result<(), AppError> {
+) -> Result<(), CliError> {
     let values: Vec<ProposedValue> = match &args.values {
         None => Vec::new(),
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                AppError::Usage(format!(
+                CliError::Usage(format!(
                     "could not read the values file {}: {e}",
                     path.display()
                 ))
             })?;
             serde_json::from_str(&text).map_err(|e| {
-                AppError::Usage(format!(
+                CliError::Usage(format!(
                     "{} is not a JSON list of {{\"matter_id\", \"value\", \"field\"}} objects: {e}",
                     path.display()
                 ))
@@ -208,7 +209,9 @@ async fn propose(
         },
     };
     let target = connect(sandbox, home).await?;
-    let (_, planner) = crate::serve::open_state(target.client, &target.home).await?;
+    let planner = crate::app::open_state(target.client, &target.home)
+        .await?
+        .planner;
     let id = planner.start(req, "plan propose").await?;
     let header = loop {
         let header = planner.wait(&id, PROGRESS_EVERY).await?;
@@ -237,7 +240,7 @@ async fn propose(
     if header.status == PlanStatus::Complete {
         Ok(())
     } else {
-        Err(AppError::Usage(format!(
+        Err(CliError::Usage(format!(
             "plan {id} is {}: {}",
             header.status.as_str(),
             header.error.unwrap_or_default()

@@ -1,0 +1,131 @@
+//! The process: its one Clio client (real Clio from the environment, or an in-process
+//! sandbox), its state folder, and the services built on them, shared by `serve`, the demo
+//! and every command.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::audit::{AuditError, AuditLog, AuditOptions, audit_dir};
+use crate::clio::{ClioClient, ClioError, RetryPolicy};
+use crate::config::{Config, ConfigError};
+use crate::inventory::{FIELD_CACHE_TTL, FieldCache};
+use crate::jobs::Runner;
+use crate::plan::propose::Planner;
+use crate::plan::{PlanStore, StoreError, state_db};
+use crate::sandbox::{Sandbox, SandboxOptions};
+
+/// Matters in the `--sandbox` account.
+pub const SANDBOX_MATTERS: u32 = 2_000;
+/// The `--sandbox` budget and the client's ceiling, per minute (fast, so trying it is quick).
+pub const SANDBOX_RATE: u32 = 1_200;
+
+/// Why the process could not start working: configuration, Clio, or its state folder.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Clio(#[from] ClioError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("could not start the sandbox: {0}")]
+    Sandbox(std::io::Error),
+}
+
+/// Where a command works: a Clio client, the state folder, and the sandbox it runs on, if any.
+pub struct Target {
+    pub client: ClioClient,
+    pub home: PathBuf,
+    pub sandbox: Option<Sandbox>,
+}
+
+/// The services of a process working on one Clio account, with state in one folder.
+#[derive(Clone)]
+pub struct Services {
+    pub client: ClioClient,
+    pub audit: Arc<AuditLog>,
+    pub planner: Planner,
+}
+
+/// A client on real Clio (from the environment) or on a fresh in-process sandbox, whose state
+/// is kept in `<home>/sandbox`, apart from the real account's audit log and plans.
+pub async fn connect(sandbox: bool, home: Option<PathBuf>) -> Result<Target, StartError> {
+    if sandbox {
+        let home = match home {
+            Some(h) => h,
+            None => default_home()?,
+        };
+        let sandbox = Sandbox::start(SandboxOptions {
+            matters: SANDBOX_MATTERS,
+            rate_limit: SANDBOX_RATE,
+            ..Default::default()
+        })
+        .await
+        .map_err(StartError::Sandbox)?;
+        let rate = NonZeroU32::new(SANDBOX_RATE).unwrap_or(NonZeroU32::MIN);
+        let client = ClioClient::new(&sandbox.clio_config(rate)?, RetryPolicy::default())?;
+        tracing::info!(base_url = %sandbox.base_url, "working on an in-process sandbox");
+        return Ok(Target {
+            client,
+            home: home.join("sandbox"),
+            sandbox: Some(sandbox),
+        });
+    }
+    let mut config = Config::from_env()?;
+    if let Some(home) = home {
+        config.home = home;
+    }
+    if config.clio.credentials.access_token.is_none() {
+        return Err(ConfigError::MissingToken.into());
+    }
+    let client = ClioClient::new(&config.clio, RetryPolicy::default())?;
+    Ok(Target {
+        client,
+        home: config.home,
+        sandbox: None,
+    })
+}
+
+/// The services of a process working on `client` with state in `home`: the audit log in
+/// `<home>/audit` (every secret of the client scrubbed, every entry signed with the Clio user
+/// the token belongs to, which also proves the token works) and the plan store in `home`.
+pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, StartError> {
+    let user = client.who_am_i().await?;
+    let name = user.name.clone().unwrap_or_else(|| "unknown".to_string());
+    let who = format!("{name} (user {})", user.id);
+    let session = uuid::Uuid::new_v4().to_string();
+    let mut options = AuditOptions::new(who.clone(), session);
+    for secret in client.secrets() {
+        options = options.secret(secret);
+    }
+    let audit = Arc::new(AuditLog::open(&audit_dir(home), options)?);
+    let store = PlanStore::open(&state_db(home))?;
+    let fields = FieldCache::new(client.clone(), FIELD_CACHE_TTL);
+    let planner = Planner::new(
+        client.clone(),
+        fields,
+        store,
+        audit.clone(),
+        Runner::new(),
+        home,
+        who,
+    );
+    Ok(Services {
+        client,
+        audit,
+        planner,
+    })
+}
+
+/// The default state folder: `CLIO_MCP_HOME`, else the platform data dir + `/clio-mcp`.
+pub fn default_home() -> Result<PathBuf, ConfigError> {
+    if let Some(h) = std::env::var_os("CLIO_MCP_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(h));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("clio-mcp"))
+        .ok_or(ConfigError::NoHome)
+}

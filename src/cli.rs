@@ -1,0 +1,146 @@
+//! The command line: what each command takes (clap) and which file runs it, one file per
+//! command group.
+
+pub mod audit;
+pub mod bench;
+pub mod demo;
+pub mod error;
+pub mod plan;
+mod sandbox;
+pub mod serve;
+mod tools;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use audit::AuditCommand;
+use error::CliError;
+
+#[derive(Parser)]
+#[command(
+    name = "clio-mcp",
+    version,
+    about = "Safe, audited work on Clio Manage data for AI assistants"
+)]
+pub struct Cli {
+    /// State folder (audit log, plans, jobs); default: the platform data dir + /clio-mcp.
+    #[arg(long, global = true, env = "CLIO_MCP_HOME")]
+    home: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the embedded Clio sandbox on 127.0.0.1 until interrupted.
+    Sandbox(sandbox::SandboxArgs),
+    /// Show the field inventory and messy values of an in-process sandbox.
+    Demo(DemoArgs),
+    /// Verify, browse, export and report on the audit log.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCommand,
+    },
+    /// Propose normalizations and review plans (nothing here writes to Clio).
+    Plan(plan::PlanArgs),
+    /// Run the MCP server over stdio (or streamable HTTP with --http).
+    Serve(ServeArgs),
+    /// Tool contracts.
+    Tools {
+        #[command(subcommand)]
+        cmd: tools::ToolsCommand,
+    },
+    /// Benchmarks, reported as numbers.
+    Bench {
+        #[command(subcommand)]
+        target: bench::BenchTarget,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8787).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Serve against an in-process sandbox with 2,000 fake matters: no Clio account needed.
+    #[arg(long)]
+    sandbox: bool,
+    /// Permit a non-loopback --http address; requires CLIO_MCP_HTTP_TOKEN (32+ characters).
+    #[arg(long, requires = "http")]
+    allow_remote: bool,
+    /// Another Host name to accept over HTTP (e.g. the name behind a reverse proxy).
+    #[arg(long = "allow-host", value_name = "HOST", requires = "http")]
+    allow_hosts: Vec<String>,
+    /// Another Origin to accept over HTTP, as scheme://host:port.
+    #[arg(long = "allow-origin", value_name = "ORIGIN", requires = "http")]
+    allow_origins: Vec<String>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[arg(long, default_value_t = 2_000)]
+    matters: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The sandbox's budget and the client's ceiling, per minute.
+    #[arg(long, default_value_t = 1_200)]
+    rate_limit: u32,
+}
+
+/// Runs one parsed command line: the exit code, or the error to print (exit status 2).
+pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    if let Command::Serve(args) = cli.command {
+        // stdout is the protocol channel here: never lock it in this thread.
+        serve::run(serve_options(args, cli.home)).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Sandbox(args) => sandbox::run(args).await?,
+        Command::Demo(args) => {
+            let options = demo::DemoOptions {
+                matters: args.matters,
+                seed: args.seed,
+                rate_limit: args.rate_limit,
+                home: cli.home.clone(),
+            };
+            demo::run(&options, &mut out).await?;
+        }
+        Command::Audit { cmd } => {
+            let home = match cli.home {
+                Some(h) => h,
+                None => crate::app::default_home()?,
+            };
+            return Ok(audit::run(cmd, &home, &mut out)?);
+        }
+        Command::Plan(args) => plan::run(args, cli.home, &mut out).await?,
+        Command::Serve(_) => {}
+        Command::Tools { cmd } => tools::run(cmd, &mut out)?,
+        Command::Bench { target } => bench::run(target, &mut out).await?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve_options(args: ServeArgs, home: Option<PathBuf>) -> serve::ServeOptions {
+    let token = std::env::var(crate::http_security::TOKEN_ENV)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map(secrecy::SecretString::from);
+    serve::ServeOptions {
+        http: args.http,
+        sandbox: args.sandbox,
+        security: crate::http_security::HttpSecurity {
+            allow_remote: args.allow_remote,
+            bearer_token: token,
+            extra_hosts: args.allow_hosts,
+            extra_origins: args.allow_origins,
+            ..Default::default()
+        },
+        home,
+    }
+}
