@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::audit::{AuditError, AuditLog, AuditOptions, audit_dir};
+use crate::background::Runner;
 use crate::clio::{ClioClient, ClioError, RetryPolicy};
 use crate::config::{Config, ConfigError};
 use crate::inventory::{FIELD_CACHE_TTL, FieldCache};
-use crate::jobs::Runner;
 use crate::plan::propose::Planner;
 use crate::plan::{PlanStore, StoreError, state_db};
 use crate::sandbox::{Sandbox, SandboxOptions};

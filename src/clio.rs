@@ -5,12 +5,15 @@ pub mod auth;
 pub mod client;
 pub mod documents;
 pub mod error;
+mod etag_cache;
 pub mod limiter;
 pub mod matters;
 pub mod metrics;
 pub mod paging;
+mod rate_headers;
 pub mod request;
 pub mod retry;
+mod storage;
 pub mod types;
 
 pub use client::{ApiResponse, ClioClient};

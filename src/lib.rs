@@ -11,13 +11,12 @@
 //!    ([`handler`]).
 //! 2. **The process** ([`app`]): builds the one Clio client, opens the state folder and the
 //!    services on them, for `serve`, the demo and every command.
-//! 3. **Services**: proposals and plans ([`plan`]), background work ([`jobs`]), the field
-//!    inventory ([`inventory`]), the audit log ([`audit`]). Each returns its own error type.
+//! 3. **Services**: proposals and plans ([`plan`]), the field inventory ([`inventory`]), the audit log ([`audit`]). Each returns its own error type.
 //! 4. **Pure core and I/O edge**: the normalization rules and validators ([`normalize`], no
 //!    I/O) and the single Clio client ([`clio`]: limiter, retries, paging, errors, API types).
 //! 5. **Foundations**: domain types both of those use ([`field_type`]), settings
-//!    ([`config`], [`http_security`], [`privacy`]) and owner-only files and reviewer-file
-//!    formats ([`files`], [`export`]).
+//!    ([`config`], [`http_security`], [`privacy`]), owner-only files and reviewer-file
+//!    formats ([`files`], [`export`]), and the registry of background tasks ([`background`]).
 //!
 //! [`sandbox`] is the fake Clio (axum) the demo and the tests run against. It stands beside
 //! the services: the faces and the process may start one; no service, and nothing below,
@@ -35,7 +34,6 @@ pub mod app;
 // 3. Services
 pub mod audit;
 pub mod inventory;
-pub mod jobs;
 pub mod plan;
 
 // The fake Clio, beside the services
@@ -46,6 +44,7 @@ pub mod clio;
 pub mod normalize;
 
 // 5. Foundations
+pub mod background;
 pub mod config;
 pub mod export;
 pub mod field_type;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
-use clio_mcp::clio::matters::{MATTER_VALUE_FIELDS, MatterQuery, ValueWrite};
+use clio_mcp::clio::matters::{MatterQuery, VALUE_READ_FIELDS, ValueWrite};
 use clio_mcp::clio::types::Matter;
 use clio_mcp::clio::{ApiRequest, ClioClient, ClioError, Method, RetryPolicy};
 use clio_mcp::sandbox::seed::{CLIENT_ADDRESS, FIRST_MATTER_ID};
@@ -42,7 +42,7 @@ fn open_matter(sb: &Sandbox) -> u64 {
 }
 
 async fn read(c: &ClioClient, id: u64) -> Matter {
-    c.get_matter(id, MATTER_VALUE_FIELDS).await.unwrap()
+    c.get_matter(id, VALUE_READ_FIELDS).await.unwrap()
 }
 
 fn value_id(m: &Matter, definition: u64) -> Option<String> {
@@ -86,7 +86,7 @@ async fn filters_narrow_the_list_and_custom_field_ids_narrow_the_values() {
     let q = MatterQuery {
         ids: vec![FIRST_MATTER_ID + 3, FIRST_MATTER_ID + 9],
         custom_field_ids: vec![CLIENT_ADDRESS],
-        fields: Some(MATTER_VALUE_FIELDS.into()),
+        fields: Some(VALUE_READ_FIELDS.into()),
         ..Default::default()
     };
     let got: Vec<Matter> = c.all(q.request()).await.unwrap();
@@ -486,7 +486,7 @@ async fn a_value_is_created_on_a_matter_that_has_none_and_can_be_cleared() {
                 definition_id: FEE_QUOTE,
                 value: json!("2500"),
             }],
-            MATTER_VALUE_FIELDS,
+            VALUE_READ_FIELDS,
         )
         .await
         .unwrap();

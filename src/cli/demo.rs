@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::error::CliError;
-use crate::clio::matters::{MATTER_VALUE_FIELDS, MatterQuery};
+use crate::clio::matters::{MatterQuery, VALUE_READ_FIELDS};
 use crate::clio::types::{CustomField, Matter};
 use crate::clio::{ClioClient, ClioError, RetryPolicy};
 use crate::field_type::FieldType;
@@ -100,7 +100,7 @@ pub async fn run(options: &DemoOptions, out: &mut dyn Write) -> Result<(), CliEr
 
     writeln!(out, "\nA few matters as intake left them:")?;
     let query = MatterQuery {
-        fields: Some(MATTER_VALUE_FIELDS.to_string()),
+        fields: Some(VALUE_READ_FIELDS.to_string()),
         limit: Some(5),
         ..Default::default()
     };

@@ -1,6 +1,5 @@
 //! The one Clio client of the process: every request is paced, retried and counted here.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,13 +11,13 @@ use serde_json::Value;
 use url::Url;
 
 use crate::clio::auth::TokenState;
+use crate::clio::etag_cache::EtagCache;
 use crate::clio::metrics::{Metrics, MetricsSnapshot};
+use crate::clio::rate_headers::{header_str, rate_headers, rate_limited_wait, server_now};
 use crate::clio::request::ApiRequest;
 use crate::clio::retry::RetryPolicy;
 use crate::clio::{ClioError, LimiterStatus, RateLimitHeaders, RateLimiter};
 use crate::config::ClioConfig;
-
-const ETAG_CACHE_ENTRIES: usize = 512;
 
 /// A successful answer: 2xx, or a 304 served from the ETag cache.
 #[derive(Debug, Clone)]
@@ -42,33 +41,14 @@ pub struct ClioClient {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    http: reqwest::Client,
+pub(super) struct Inner {
+    pub(super) http: reqwest::Client,
     base: Url,
     tokens: TokenState,
     limiter: RateLimiter,
-    retry: RetryPolicy,
-    metrics: Metrics,
+    pub(super) retry: RetryPolicy,
+    pub(super) metrics: Metrics,
     etags: Mutex<EtagCache>,
-}
-
-#[derive(Default)]
-struct EtagCache {
-    entries: HashMap<String, (String, Value)>,
-    order: VecDeque<String>,
-}
-
-impl EtagCache {
-    fn insert(&mut self, key: String, etag: String, body: Value) {
-        if self.entries.insert(key.clone(), (etag, body)).is_none() {
-            self.order.push_back(key);
-        }
-        while self.order.len() > ETAG_CACHE_ENTRIES {
-            if let Some(old) = self.order.pop_front() {
-                self.entries.remove(&old);
-            }
-        }
-    }
 }
 
 struct RawAnswer {
@@ -101,6 +81,11 @@ impl ClioClient {
                 etags: Mutex::new(EtagCache::default()),
             }),
         })
+    }
+
+    /// The shared state, for the client's other files (storage uploads).
+    pub(super) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     pub fn base_url(&self) -> &Url {
@@ -166,7 +151,10 @@ impl ClioClient {
                     continue;
                 }
             };
-            self.observe_rate_headers(&answer.headers);
+            let seen = rate_headers(&answer.headers);
+            if seen != RateLimitHeaders::default() {
+                inner.limiter.observe(seen, server_now(&answer.headers));
+            }
             let status = answer.status.as_u16();
             match status {
                 429 => {
@@ -177,7 +165,8 @@ impl ClioClient {
                             attempts: rate_limited,
                         });
                     }
-                    let wait = self.rate_limited_wait(&answer.headers);
+                    let wait =
+                        rate_limited_wait(&answer.headers, inner.retry.default_rate_limited_wait);
                     tracing::warn!(%endpoint, wait_ms = wait.as_millis() as u64, "Clio answered 429; waiting");
                     inner.limiter.pause(wait);
                 }
@@ -211,7 +200,7 @@ impl ClioClient {
         }
     }
 
-    async fn back_off(&self, failures: u32, endpoint: &str, why: &str) {
+    pub(super) async fn back_off(&self, failures: u32, endpoint: &str, why: &str) {
         let wait = self.inner.retry.backoff(failures);
         tracing::warn!(%endpoint, attempt = failures, wait_ms = wait.as_millis() as u64, why, "retrying");
         self.inner.metrics.retry();
@@ -299,40 +288,6 @@ impl ClioClient {
         }
     }
 
-    fn observe_rate_headers(&self, headers: &HeaderMap) {
-        let number = |name: &str| header_str(headers, name).and_then(|v| v.trim().parse().ok());
-        let seen = RateLimitHeaders {
-            limit: number("x-ratelimit-limit").map(|v: u64| v.min(u32::MAX as u64) as u32),
-            remaining: number("x-ratelimit-remaining").map(|v: u64| v.min(u32::MAX as u64) as u32),
-            reset: number("x-ratelimit-reset"),
-        };
-        if seen != RateLimitHeaders::default() {
-            self.inner.limiter.observe(seen, server_now(headers));
-        }
-    }
-
-    /// `Retry-After` (seconds or an HTTP date), else until `X-RateLimit-Reset`, else a default.
-    fn rate_limited_wait(&self, headers: &HeaderMap) -> Duration {
-        let now = server_now(headers);
-        if let Some(value) = header_str(headers, "retry-after") {
-            if let Ok(secs) = value.trim().parse::<u64>() {
-                return Duration::from_secs(secs);
-            }
-            if let Ok(at) = httpdate::parse_http_date(value.trim())
-                && let Ok(since) = at.duration_since(std::time::UNIX_EPOCH)
-            {
-                return Duration::from_secs(since.as_secs().saturating_sub(now));
-            }
-        }
-        if let Some(reset) =
-            header_str(headers, "x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok())
-            && reset > now
-        {
-            return Duration::from_secs(reset - now);
-        }
-        self.inner.retry.default_rate_limited_wait
-    }
-
     fn url_for(&self, req: &ApiRequest) -> Result<Url, ClioError> {
         let mut url = self
             .inner
@@ -346,89 +301,10 @@ impl ClioClient {
         }
         Ok(url)
     }
-
-    /// Turns an absolute URL Clio handed back (a paging link) into a request, refusing any
-    /// URL outside the configured API base so the token never travels elsewhere.
-    pub fn request_for_link(&self, link: &str) -> Result<ApiRequest, ClioError> {
-        let foreign = || ClioError::ForeignUrl {
-            url: link.chars().take(200).collect(),
-        };
-        let url = Url::parse(link).map_err(|_| foreign())?;
-        let base = &self.inner.base;
-        if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
-            return Err(foreign());
-        }
-        let mut req = ApiRequest::get(&url.path()[base.path().len()..]);
-        req.query = url.query_pairs().into_owned().collect();
-        Ok(req)
-    }
-
-    /// PUTs bytes to a presigned storage URL. It is not a Clio API call: no bearer token is
-    /// sent (the storage host must never see it) and Clio's request budget is not spent.
-    pub async fn put_presigned(
-        &self,
-        url: &str,
-        headers: &[(String, String)],
-        bytes: Vec<u8>,
-    ) -> Result<(), ClioError> {
-        let endpoint = "PUT (presigned upload)";
-        let mut failures = 0;
-        loop {
-            self.inner.metrics.request(endpoint);
-            let mut builder = self.inner.http.put(url).body(bytes.clone());
-            for (name, value) in headers {
-                builder = builder.header(name.as_str(), value.as_str());
-            }
-            let result = builder.send().await;
-            let retryable = match result {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    if response.status().is_success() {
-                        return Ok(());
-                    }
-                    let body = response.bytes().await.unwrap_or_default();
-                    if status < 500 {
-                        return Err(ClioError::Api {
-                            status,
-                            kind: "UploadRejected".to_string(),
-                            message: String::from_utf8_lossy(&body).chars().take(300).collect(),
-                        });
-                    }
-                    format!("status {status}")
-                }
-                Err(e) => describe(&e),
-            };
-            failures += 1;
-            if failures >= self.inner.retry.max_attempts {
-                return Err(ClioError::Network {
-                    message: format!("upload: {retryable}"),
-                    attempts: failures,
-                });
-            }
-            self.back_off(failures, endpoint, &retryable).await;
-        }
-    }
-}
-
-fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-/// The server's clock from `Date`, else ours.
-fn server_now(headers: &HeaderMap) -> u64 {
-    header_str(headers, "date")
-        .and_then(|d| httpdate::parse_http_date(&d).ok())
-        .unwrap_or_else(std::time::SystemTime::now)
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// A network error without its URL (query strings may carry identifiers).
-fn describe(err: &reqwest::Error) -> String {
+pub(super) fn describe(err: &reqwest::Error) -> String {
     let mut text = if err.is_timeout() {
         "timed out".to_string()
     } else if err.is_connect() {

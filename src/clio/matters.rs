@@ -7,19 +7,14 @@ use serde_json::{Value, json};
 use crate::clio::types::{Data, Matter};
 use crate::clio::{ApiRequest, ClioClient, ClioError};
 
-/// What a proposal reads: the etag that will guard the write and each value with its
-/// instance id, definition and type. Nothing else: descriptions are privileged text a
-/// normalization does not need.
-pub const PLAN_READ_FIELDS: &str = "id,etag,display_number,\
+/// What every read of values for a write asks for: the matter's etag (the `If-Match` of the
+/// write) and each value with its value-instance id, definition and type. Nothing else:
+/// descriptions are privileged text a normalization does not need.
+pub const VALUE_READ_FIELDS: &str = "id,etag,display_number,\
 custom_field_values{id,etag,value,field_name,field_type,custom_field,picklist_option}";
 
 /// Clio's largest page.
 pub const MAX_PAGE: u32 = 200;
-
-/// The fields a normalization read needs: the etag to guard the write and every value's
-/// instance id, definition id and type.
-pub const MATTER_VALUE_FIELDS: &str = "id,etag,display_number,description,status,updated_at,\
-custom_field_values{id,etag,value,field_name,field_type,custom_field,picklist_option}";
 
 /// Filters for listing matters.
 #[derive(Debug, Clone, Default)]

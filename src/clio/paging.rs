@@ -1,12 +1,30 @@
-//! Cursor paging as a stream: follow `meta.paging.next` until Clio gives none.
+//! Cursor paging as a stream: follow `meta.paging.next` until Clio gives none, and never to
+//! another host.
 
 use futures::{Stream, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
+use url::Url;
 
 use crate::clio::types::Page;
 use crate::clio::{ApiRequest, ClioClient, ClioError};
 
 impl ClioClient {
+    /// Turns an absolute URL Clio handed back (a paging link) into a request, refusing any
+    /// URL outside the configured API base so the token never travels elsewhere.
+    pub fn request_for_link(&self, link: &str) -> Result<ApiRequest, ClioError> {
+        let foreign = || ClioError::ForeignUrl {
+            url: link.chars().take(200).collect(),
+        };
+        let url = Url::parse(link).map_err(|_| foreign())?;
+        let base = self.base_url();
+        if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
+            return Err(foreign());
+        }
+        let mut req = ApiRequest::get(&url.path()[base.path().len()..]);
+        req.query = url.query_pairs().into_owned().collect();
+        Ok(req)
+    }
+
     /// Every page of a list, in order, starting with `first`.
     pub fn pages<T: DeserializeOwned + Send + 'static>(
         &self,

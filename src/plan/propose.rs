@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::audit::{AuditError, AuditEvent, AuditLog};
+use crate::background::Runner;
+use crate::background::Waited;
 use crate::clio::{ClioClient, ClioError};
 use crate::inventory::FieldCache;
-use crate::jobs::Runner;
-use crate::jobs::runner::Waited;
 use crate::privacy::Privacy;
 
 use super::model::{PlanHeader, PlanItem, PlanSource, PlanStatus};

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::audit::{AuditEvent, AuditLog};
-use crate::clio::matters::{MATTER_VALUE_FIELDS, MatterQuery};
+use crate::clio::matters::{MatterQuery, VALUE_READ_FIELDS};
 use crate::clio::types::{CustomField, CustomFieldValue, Matter};
 use crate::clio::{ApiRequest, ClioClient, ClioError};
 use crate::privacy::Privacy;
@@ -183,7 +183,7 @@ pub async fn read_fields(
 ) -> Result<Vec<MatterFields>, crate::audit::AuditError> {
     let by_id: HashMap<u64, &CustomField> = definitions.iter().map(|d| (d.id, d)).collect();
     let reads: Vec<(u64, Result<Matter, ClioError>)> = futures::stream::iter(ids.iter().copied())
-        .map(|id| async move { (id, client.get_matter(id, MATTER_VALUE_FIELDS).await) })
+        .map(|id| async move { (id, client.get_matter(id, VALUE_READ_FIELDS).await) })
         .buffered(CONCURRENT_READS)
         .collect()
         .await;

@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::{Action, AuditEvent};
 use crate::clio::ApiRequest;
-use crate::clio::matters::{MAX_PAGE, MatterQuery, PLAN_READ_FIELDS};
+use crate::clio::matters::{MAX_PAGE, MatterQuery, VALUE_READ_FIELDS};
 use crate::clio::types::Matter;
 use crate::export::ExportFormat;
 use crate::plan::classify::{Proposal, classify, unreadable};
@@ -89,7 +89,7 @@ impl Scan {
             self.checked.value_matters()
         };
         let base = MatterQuery {
-            fields: Some(PLAN_READ_FIELDS.to_string()),
+            fields: Some(VALUE_READ_FIELDS.to_string()),
             custom_field_ids: self.checked.fields.iter().map(|f| f.field.id).collect(),
             limit: Some(MAX_PAGE),
             query: scope.query.clone(),

@@ -1,6 +1,6 @@
-//! A small registry of background tasks: start one under an id, wait for it for a while,
-//! ask whether it still runs, cancel it. Progress lives in the store the task writes to, so
-//! it survives the process; the runner only owns the tasks.
+//! Work that outlives a tool call: a small registry of background tasks. Start one under an
+//! id, wait for it for a while, ask whether it still runs, cancel it. Progress lives in the
+//! store the task writes to, so it survives the process; the runner only owns the tasks.
 
 use std::collections::HashMap;
 use std::future::Future;
