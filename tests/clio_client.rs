@@ -6,8 +6,9 @@ use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
-use clio_mcp::clio::matters::{MatterQuery, VALUE_READ_FIELDS, ValueWrite};
+use clio_mcp::clio::matters::{MatterQuery, VALUE_READ_FIELDS};
 use clio_mcp::clio::types::Matter;
+use clio_mcp::clio::writes::ValueWrite;
 use clio_mcp::clio::{ApiRequest, ClioClient, ClioError, Method, RetryPolicy};
 use clio_mcp::sandbox::seed::{CLIENT_ADDRESS, FIRST_MATTER_ID};
 use clio_mcp::sandbox::{Faults, Sandbox, SandboxOptions};
@@ -263,21 +264,26 @@ async fn if_match_gives_412_after_someone_else_changed_the_matter() {
     let c = client(&sb, 100_000);
     let id = open_matter(&sb);
     let before = read(&c, id).await;
-    let vid = value_id(&before, CLIENT_ADDRESS).unwrap();
     assert!(sb.edit_behind_the_back(id, CLIENT_ADDRESS, json!("edited in Clio")));
-    let write = [ValueWrite::Update {
-        value_id: vid,
-        value: json!("123 MAIN ST"),
-    }];
+    let write = [ValueWrite::set(
+        &before,
+        CLIENT_ADDRESS,
+        json!("123 MAIN ST"),
+    )];
     let err = c
-        .write_custom_field_values(id, before.etag.as_deref().unwrap(), &write, "id,etag")
+        .write_custom_field_values(&before, &write, "id,etag")
         .await
         .unwrap_err();
     assert!(err.is_precondition_failed(), "{err}");
     assert_eq!(sb.value(id, CLIENT_ADDRESS), Some(json!("edited in Clio")));
-    // Re-read, and the write with the fresh etag lands.
+    // Re-read, and the write made from the fresh read lands.
     let fresh = read(&c, id).await;
-    c.write_custom_field_values(id, fresh.etag.as_deref().unwrap(), &write, "id,etag")
+    let write = [ValueWrite::set(
+        &fresh,
+        CLIENT_ADDRESS,
+        json!("123 MAIN ST"),
+    )];
+    c.write_custom_field_values(&fresh, &write, "id,etag")
         .await
         .unwrap();
     assert_eq!(sb.value(id, CLIENT_ADDRESS), Some(json!("123 MAIN ST")));
@@ -364,14 +370,15 @@ async fn the_trap_a_definition_id_in_place_of_a_value_instance_id_corrupts_anoth
         "text_line" | "text_area" => json!("1 WRONG PLACE"),
         other => panic!("seed value 4101 has an unexpected type {other}"),
     };
-    // The mistake: the definition id where the value-instance id belongs.
-    let wrong = [ValueWrite::Update {
-        value_id: format!("text_line-{CLIENT_ADDRESS}"),
-        value: planted.clone(),
-    }];
-    let answer = c
-        .write_custom_field_values(target, m.etag.as_deref().unwrap(), &wrong, "id")
-        .await;
+    // The mistake, sent by hand (clio-mcp's typed writes cannot express it): the definition
+    // id where the value-instance id belongs.
+    let wrong = ApiRequest::new(Method::PATCH, format!("matters/{target}.json"))
+        .query("fields", "id")
+        .if_match(m.etag.clone().unwrap())
+        .json(json!({"data": {"custom_field_values": [
+            {"id": format!("text_line-{CLIENT_ADDRESS}"), "value": planted.clone()}
+        ]}}));
+    let answer = c.send(wrong).await;
     assert!(answer.is_ok(), "Clio does not refuse it: {answer:?}");
     assert_eq!(
         sb.value(target, CLIENT_ADDRESS),
@@ -382,15 +389,28 @@ async fn the_trap_a_definition_id_in_place_of_a_value_instance_id_corrupts_anoth
     assert_eq!((owner, field), (victim, victim_field));
     assert_ne!(after, victim_before);
     assert_eq!(after, planted, "another matter's value was overwritten");
-    // The right way: the value-instance id read from this very matter.
-    let right = [ValueWrite::Update {
-        value_id: value_id(&m, CLIENT_ADDRESS).unwrap(),
-        value: json!("1 RIGHT PLACE"),
-    }];
+    // The right way: a write made from a read of this very matter.
     let fresh = read(&c, target).await;
-    c.write_custom_field_values(target, fresh.etag.as_deref().unwrap(), &right, "id")
+    let right = [ValueWrite::set(
+        &fresh,
+        CLIENT_ADDRESS,
+        json!("1 RIGHT PLACE"),
+    )];
+    c.write_custom_field_values(&fresh, &right, "id")
         .await
         .unwrap();
+    // And a write made from one matter's read is refused for another, before anything is sent.
+    let other = read(&c, victim).await;
+    let sent = c.metrics().total_requests;
+    let err = c
+        .write_custom_field_values(&other, &right, "id")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("made from a read of matter"),
+        "{err}"
+    );
+    assert_eq!(c.metrics().total_requests, sent);
     assert_eq!(
         sb.value(target, CLIENT_ADDRESS),
         Some(json!("1 RIGHT PLACE"))
@@ -433,15 +453,10 @@ async fn each_field_type_refuses_what_clio_refuses_with_a_422() {
             .find(|id| !sb.forbidden_matters().contains(id) && sb.value(*id, *definition).is_some())
             .unwrap();
         let m = read(&c, id).await;
-        let vid = value_id(&m, *definition).unwrap();
-        let write = |v: &Value| {
-            [ValueWrite::Update {
-                value_id: vid.clone(),
-                value: v.clone(),
-            }]
-        };
+        assert!(value_id(&m, *definition).is_some());
+        let write = |v: &Value| [ValueWrite::set(&m, *definition, v.clone())];
         let err = c
-            .write_custom_field_values(id, m.etag.as_deref().unwrap(), &write(bad), "id")
+            .write_custom_field_values(&m, &write(bad), "id")
             .await
             .unwrap_err();
         assert_eq!(
@@ -450,7 +465,7 @@ async fn each_field_type_refuses_what_clio_refuses_with_a_422() {
             "{definition} accepted {bad}: {err}"
         );
         let after = c
-            .write_custom_field_values(id, m.etag.as_deref().unwrap(), &write(good), "id,etag")
+            .write_custom_field_values(&m, &write(good), "id,etag")
             .await;
         assert!(after.is_ok(), "{definition} refused {good}: {after:?}");
     }
@@ -478,42 +493,29 @@ async fn a_value_is_created_on_a_matter_that_has_none_and_can_be_cleared() {
         empty.id.is_none(),
         "a displayed field without a value has a null id"
     );
+    let create = ValueWrite::set(&m, FEE_QUOTE, json!("2500"));
+    assert!(create.is_create());
     let created = c
-        .write_custom_field_values(
-            id,
-            m.etag.as_deref().unwrap(),
-            &[ValueWrite::Create {
-                definition_id: FEE_QUOTE,
-                value: json!("2500"),
-            }],
-            VALUE_READ_FIELDS,
-        )
+        .write_custom_field_values(&m, &[create], VALUE_READ_FIELDS)
         .await
         .unwrap();
     assert_eq!(sb.value(id, FEE_QUOTE), Some(json!("2500")));
-    // Creating it again is refused: the existing value must be updated by its id.
-    let again = c
-        .write_custom_field_values(
-            id,
-            created.etag.as_deref().unwrap(),
-            &[ValueWrite::Create {
-                definition_id: FEE_QUOTE,
-                value: json!("1"),
-            }],
-            "id",
-        )
+    // Creating it again (sent by hand: a write made from this read is an update) is refused.
+    let again = ApiRequest::new(Method::PATCH, format!("matters/{id}.json"))
+        .query("fields", "id")
+        .if_match(created.etag.clone().unwrap())
+        .json(json!({"data": {"custom_field_values": [
+            {"custom_field": {"id": FEE_QUOTE}, "value": "1"}
+        ]}}));
+    assert_eq!(c.send(again).await.unwrap_err().status(), Some(422));
+    assert!(matches!(
+        ValueWrite::set(&created, FEE_QUOTE, json!("1")).value_instance_id(),
+        Some(v) if v.starts_with("text_line-")
+    ));
+    let clear = ValueWrite::clear(&created, FEE_QUOTE).unwrap();
+    c.write_custom_field_values(&created, &[clear], "id")
         .await
-        .unwrap_err();
-    assert_eq!(again.status(), Some(422));
-    let vid = value_id(&created, FEE_QUOTE).unwrap();
-    c.write_custom_field_values(
-        id,
-        created.etag.as_deref().unwrap(),
-        &[ValueWrite::Destroy { value_id: vid }],
-        "id",
-    )
-    .await
-    .unwrap();
+        .unwrap();
     assert_eq!(sb.value(id, FEE_QUOTE), None);
 }
 

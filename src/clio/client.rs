@@ -3,20 +3,18 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
 use crate::clio::auth::TokenState;
 use crate::clio::etag_cache::EtagCache;
+use crate::clio::exchange::{RawAnswer, describe};
 use crate::clio::metrics::{Metrics, MetricsSnapshot};
 use crate::clio::rate_headers::{header_str, rate_headers, rate_limited_wait, server_now};
 use crate::clio::request::ApiRequest;
 use crate::clio::retry::RetryPolicy;
-use crate::clio::{ClioError, LimiterStatus, RateLimitHeaders, RateLimiter};
+use crate::clio::{ClioError, LimiterStatus, Priority, RateLimitHeaders, RateLimiter};
 use crate::config::ClioConfig;
 
 /// A successful answer: 2xx, or a 304 served from the ETag cache.
@@ -39,6 +37,8 @@ impl ApiResponse {
 #[derive(Clone)]
 pub struct ClioClient {
     inner: Arc<Inner>,
+    /// Whose requests these are: a person's (the default) or a background job's.
+    priority: Priority,
 }
 
 pub(super) struct Inner {
@@ -49,12 +49,6 @@ pub(super) struct Inner {
     pub(super) retry: RetryPolicy,
     pub(super) metrics: Metrics,
     etags: Mutex<EtagCache>,
-}
-
-struct RawAnswer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
 }
 
 impl ClioClient {
@@ -80,7 +74,17 @@ impl ClioClient {
                 metrics: Metrics::default(),
                 etags: Mutex::new(EtagCache::default()),
             }),
+            priority: Priority::Interactive,
         })
+    }
+
+    /// The same client for a background job: its requests share the one limiter but leave
+    /// each slot to a person's request waiting for it.
+    pub fn background(&self) -> ClioClient {
+        ClioClient {
+            inner: self.inner.clone(),
+            priority: Priority::Background,
+        }
     }
 
     /// The shared state, for the client's other files (storage uploads).
@@ -121,7 +125,9 @@ impl ClioClient {
         let mut rate_limited = 0u32;
         let mut refreshed = false;
         loop {
-            inner.metrics.waited(inner.limiter.acquire().await);
+            inner
+                .metrics
+                .waited(inner.limiter.acquire_as(self.priority).await);
             inner.metrics.request(&endpoint);
             let (generation, bearer) = inner.tokens.bearer();
             let cached_etag = cache_key.as_ref().and_then(|k| {
@@ -208,44 +214,6 @@ impl ClioClient {
         tokio::time::sleep(wait).await;
     }
 
-    async fn exchange(
-        &self,
-        req: &ApiRequest,
-        url: Url,
-        bearer: Option<String>,
-        cached_etag: Option<String>,
-    ) -> Result<RawAnswer, reqwest::Error> {
-        let mut builder = self
-            .inner
-            .http
-            .request(req.method.clone(), url)
-            .header(reqwest::header::ACCEPT, "application/json");
-        if let Some(bearer) = bearer
-            && let Ok(mut value) = HeaderValue::from_str(&bearer)
-        {
-            value.set_sensitive(true);
-            builder = builder.header(reqwest::header::AUTHORIZATION, value);
-        }
-        if let Some(etag) = &req.if_match {
-            builder = builder.header(reqwest::header::IF_MATCH, etag);
-        }
-        if let Some(etag) = cached_etag {
-            builder = builder.header(reqwest::header::IF_NONE_MATCH, etag);
-        }
-        if let Some(body) = &req.body {
-            builder = builder.json(body);
-        }
-        let response = builder.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?;
-        Ok(RawAnswer {
-            status,
-            headers,
-            body,
-        })
-    }
-
     fn success(
         &self,
         answer: RawAnswer,
@@ -301,23 +269,6 @@ impl ClioClient {
         }
         Ok(url)
     }
-}
-
-/// A network error without its URL (query strings may carry identifiers).
-pub(super) fn describe(err: &reqwest::Error) -> String {
-    let mut text = if err.is_timeout() {
-        "timed out".to_string()
-    } else if err.is_connect() {
-        "connection failed".to_string()
-    } else if err.is_body() || err.is_decode() {
-        "the connection broke while reading the answer".to_string()
-    } else {
-        "the connection failed".to_string()
-    };
-    if let Some(source) = std::error::Error::source(err) {
-        text.push_str(&format!(": {source}"));
-    }
-    text
 }
 
 impl std::fmt::Debug for ClioClient {

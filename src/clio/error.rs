@@ -47,6 +47,10 @@ pub enum ClioError {
     /// Clio answered something this client cannot read.
     #[error("Clio's answer could not be read: {message}")]
     InvalidResponse { message: String },
+    /// A request this client refused to send: it could not be right (a write made from another
+    /// matter's read, a request that cannot be built). Never retried: nothing was sent.
+    #[error("not sent to Clio: {message}")]
+    Refused { message: String },
     /// A paging link pointed away from the configured Clio origin; the token is never sent there.
     #[error("Clio's paging link {url} leaves the configured Clio host; refusing to follow it")]
     ForeignUrl { url: String },

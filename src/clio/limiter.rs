@@ -1,6 +1,7 @@
 //! The process-wide request limiter: a GCRA pace under a ceiling, adjusted by Clio's headers.
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -60,11 +61,34 @@ struct State {
     last: RateLimitHeaders,
 }
 
+/// Who is asking for a request slot. A person waiting on a tool call goes before a job that
+/// runs for an hour: a read while a job runs waits for at most the slot in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Priority {
+    #[default]
+    Interactive,
+    Background,
+}
+
 /// Paces every request of the process; clone the `Arc` that holds it, never build a second one.
 pub struct RateLimiter {
     ceiling: NonZeroU32,
     clock: TokioClock,
     state: Mutex<State>,
+    /// Interactive callers waiting for a slot; background callers leave slots to them.
+    interactive_waiting: AtomicUsize,
+    interactive_done: tokio::sync::Notify,
+}
+
+/// Counts an interactive caller as waiting for as long as it is alive.
+struct Waiting<'a>(&'a RateLimiter);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.0.interactive_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.interactive_done.notify_waiters();
+        }
+    }
 }
 
 impl RateLimiter {
@@ -82,6 +106,8 @@ impl RateLimiter {
                 last: RateLimitHeaders::default(),
             }),
             clock,
+            interactive_waiting: AtomicUsize::new(0),
+            interactive_done: tokio::sync::Notify::new(),
         }
     }
 
@@ -90,10 +116,32 @@ impl RateLimiter {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits until one request may be sent; returns how long it waited.
+    /// Waits until one interactive request may be sent; returns how long it waited.
     pub async fn acquire(&self) -> Duration {
+        self.acquire_as(Priority::Interactive).await
+    }
+
+    /// Waits until one request of `priority` may be sent; returns how long it waited. A
+    /// background caller takes no slot while an interactive one waits for it.
+    pub async fn acquire_as(&self, priority: Priority) -> Duration {
         let start = Instant::now();
+        let _waiting = (priority == Priority::Interactive).then(|| {
+            self.interactive_waiting.fetch_add(1, Ordering::SeqCst);
+            Waiting(self)
+        });
         loop {
+            if priority == Priority::Background
+                && self.interactive_waiting.load(Ordering::SeqCst) > 0
+            {
+                // Woken when the interactive callers are served; the period bounds a missed
+                // wake-up.
+                let period = self.period();
+                let served = self.interactive_done.notified();
+                if self.interactive_waiting.load(Ordering::SeqCst) > 0 {
+                    let _ = tokio::time::timeout(period, served).await;
+                }
+                continue;
+            }
             let (pace, paused_until) = {
                 let s = self.state();
                 (s.pace.clone(), s.paused_until)
@@ -112,6 +160,11 @@ impl RateLimiter {
                 }
             }
         }
+    }
+
+    /// The time between two requests at the pace in force.
+    fn period(&self) -> Duration {
+        Duration::from_secs(60) / self.state().effective.get()
     }
 
     /// Takes in the headers of an answer. `server_now` is the answer's `Date` (unix seconds),
@@ -276,6 +329,61 @@ mod tests {
         let waited = limiter.acquire().await;
         assert!(Instant::now() - before >= Duration::from_secs(42));
         assert!(waited >= Duration::from_secs(41));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_interactive_caller_waits_at_most_one_slot_behind_a_busy_job() {
+        let limiter = Arc::new(RateLimiter::new(nz(60)));
+        // Four workers of a job, all waiting for slots at once.
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let l = limiter.clone();
+                tokio::spawn(async move {
+                    let mut grants = Vec::new();
+                    for _ in 0..10 {
+                        l.acquire_as(Priority::Background).await;
+                        grants.push(Instant::now());
+                    }
+                    grants
+                })
+            })
+            .collect();
+        // Let the job settle into its pace, then ask as a person would.
+        tokio::time::sleep(Duration::from_millis(5_500)).await;
+        // From a task of its own, as a tool call is (the test's own task would be polled first).
+        let asked = Instant::now();
+        let person = {
+            let l = limiter.clone();
+            tokio::spawn(async move {
+                l.acquire_as(Priority::Interactive).await;
+                Instant::now()
+            })
+        };
+        let waited = person.await.unwrap() - asked;
+        assert!(
+            waited <= Duration::from_millis(1_000),
+            "waited {waited:?} behind the job"
+        );
+        let mut all = Vec::new();
+        for w in workers {
+            all.extend(w.await.unwrap());
+        }
+        // The job keeps its pace otherwise, and the two never exceed the budget together.
+        assert_eq!(all.len(), 40);
+        all.push(asked + waited);
+        all.sort();
+        assert!(max_in_any_window(&all, Duration::from_secs(60)) <= 60);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_background_caller_alone_keeps_the_full_pace() {
+        let limiter = RateLimiter::new(nz(120));
+        let start = Instant::now();
+        for _ in 0..61 {
+            limiter.acquire_as(Priority::Background).await;
+        }
+        let span = Instant::now() - start;
+        assert!(span <= Duration::from_millis(30_500), "{span:?}");
     }
 
     #[tokio::test(start_paused = true)]

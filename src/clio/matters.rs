@@ -1,8 +1,4 @@
-//! Typed calls on matters: list with filters, read one, write custom field values with If-Match.
-
-use reqwest::Method;
-
-use serde_json::{Value, json};
+//! Typed reads of matters: list with filters, read one, read many by id.
 
 use crate::clio::types::{Data, Matter};
 use crate::clio::{ApiRequest, ClioClient, ClioError};
@@ -63,29 +59,35 @@ impl MatterQuery {
     }
 }
 
-/// One custom field change, in the shapes Clio accepts. An update names the value-instance id
-/// read from this very matter, never a definition id (that write lands on another record).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ValueWrite {
-    Update { value_id: String, value: Value },
-    Create { definition_id: u64, value: Value },
-    Destroy { value_id: String },
-}
-
-impl ValueWrite {
-    fn to_json(&self) -> Value {
-        match self {
-            ValueWrite::Update { value_id, value } => json!({"id": value_id, "value": value}),
-            ValueWrite::Create {
-                definition_id,
-                value,
-            } => json!({"custom_field": {"id": definition_id}, "value": value}),
-            ValueWrite::Destroy { value_id } => json!({"id": value_id, "_destroy": true}),
-        }
-    }
-}
+/// Matter ids per list request: Clio's largest page, so each chunk is one request.
+pub const IDS_PER_READ: usize = MAX_PAGE as usize;
 
 impl ClioClient {
+    /// The matters `ids` (those Clio returns: a missing one does not exist or may not be
+    /// seen), each with `fields` and only the custom field values of `custom_field_ids` (all
+    /// when empty): one list request per 200 ids instead of one request per matter.
+    pub async fn matters_by_ids(
+        &self,
+        ids: &[u64],
+        custom_field_ids: &[u64],
+        fields: &str,
+    ) -> Result<Vec<Matter>, ClioError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IDS_PER_READ) {
+            let first = MatterQuery {
+                ids: chunk.to_vec(),
+                custom_field_ids: custom_field_ids.to_vec(),
+                fields: Some(fields.to_string()),
+                limit: Some(MAX_PAGE),
+                ..Default::default()
+            }
+            .request()
+            .query("order", "id(asc)");
+            out.extend(self.all::<Matter>(first).await?);
+        }
+        Ok(out)
+    }
+
     /// One matter with the given `fields` (ETag-cached).
     pub async fn get_matter(&self, id: u64, fields: &str) -> Result<Matter, ClioError> {
         let req = ApiRequest::get(format!("matters/{id}.json"))
@@ -93,50 +95,11 @@ impl ClioClient {
             .cached();
         Ok(self.call::<Data<Matter>>(req).await?.data)
     }
-
-    /// Writes custom field values on one matter, guarded by the etag read with them.
-    /// 412 means the matter changed since: re-read and decide again.
-    pub async fn write_custom_field_values(
-        &self,
-        matter_id: u64,
-        etag: &str,
-        writes: &[ValueWrite],
-        fields: &str,
-    ) -> Result<Matter, ClioError> {
-        let body = json!({"data": {"custom_field_values":
-            writes.iter().map(ValueWrite::to_json).collect::<Vec<_>>()}});
-        let req = ApiRequest::new(Method::PATCH, format!("matters/{matter_id}.json"))
-            .query("fields", fields)
-            .json(body)
-            .if_match(etag);
-        Ok(self.call::<Data<Matter>>(req).await?.data)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn write_shapes_match_clio() {
-        let u = ValueWrite::Update {
-            value_id: "text_line-9".into(),
-            value: json!("X"),
-        };
-        assert_eq!(u.to_json(), json!({"id": "text_line-9", "value": "X"}));
-        let c = ValueWrite::Create {
-            definition_id: 3,
-            value: json!("X"),
-        };
-        assert_eq!(
-            c.to_json(),
-            json!({"custom_field": {"id": 3}, "value": "X"})
-        );
-        let d = ValueWrite::Destroy {
-            value_id: "picklist-2".into(),
-        };
-        assert_eq!(d.to_json(), json!({"id": "picklist-2", "_destroy": true}));
-    }
 
     #[test]
     fn query_repeats_array_parameters_and_caps_the_limit() {

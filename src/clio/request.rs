@@ -14,6 +14,8 @@ pub struct ApiRequest {
     pub if_match: Option<String>,
     /// Use the ETag cache (`If-None-Match`, 304) for this GET.
     pub cached: bool,
+    /// Never send again once it may have reached Clio (see [`ApiRequest::at_most_once`]).
+    pub at_most_once: bool,
 }
 
 impl ApiRequest {
@@ -25,6 +27,7 @@ impl ApiRequest {
             body: None,
             if_match: None,
             cached: false,
+            at_most_once: false,
         }
     }
 
@@ -52,10 +55,22 @@ impl ApiRequest {
         self
     }
 
+    /// A write whose lost answer its caller resolves by re-reading the record: once the
+    /// request may have reached Clio (a broken connection, a timeout, a 5xx) it is never sent
+    /// again and the outcome comes back unknown. A 429 or a refused token still send it again:
+    /// Clio applied nothing then.
+    pub fn at_most_once(mut self) -> ApiRequest {
+        self.at_most_once = true;
+        self
+    }
+
     /// Whether sending this again after an unknown outcome cannot do harm: reads, and writes
     /// guarded by `If-Match` (a repeat of an applied write answers 412, which the caller
-    /// resolves by re-reading).
+    /// resolves by re-reading), unless the caller asked for [`ApiRequest::at_most_once`].
     pub fn safe_to_repeat(&self) -> bool {
+        if self.at_most_once {
+            return false;
+        }
         matches!(
             self.method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE
@@ -110,5 +125,9 @@ mod tests {
         assert!(!patch.clone().safe_to_repeat());
         assert!(patch.if_match("\"abc\"").safe_to_repeat());
         assert!(!ApiRequest::new(Method::POST, "documents.json").safe_to_repeat());
+        let once = ApiRequest::new(Method::PATCH, "matters/1.json")
+            .if_match("\"abc\"")
+            .at_most_once();
+        assert!(!once.safe_to_repeat());
     }
 }

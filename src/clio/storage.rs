@@ -1,7 +1,7 @@
 //! Uploads to the signed storage URLs Clio hands out: not Clio API calls, so no bearer token
 //! and none of Clio's request budget.
 
-use crate::clio::client::describe;
+use crate::clio::exchange::describe;
 use crate::clio::{ClioClient, ClioError};
 
 impl ClioClient {

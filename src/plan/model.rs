@@ -3,7 +3,6 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::clio::matters::ValueWrite;
 use crate::normalize::{Candidate, Rule};
 
 /// Where a plan is in its life.
@@ -142,25 +141,6 @@ impl PlanItem {
     /// The proposed value, as [`PlanItem::old_text`] shows the current one.
     pub fn new_text(&self) -> String {
         shown(&self.new, &self.new_label)
-    }
-
-    /// The write this item stands for, in the shape Clio takes: an update of the value instance
-    /// read on this matter, or a create on the definition when there was no value.
-    pub fn write(&self) -> Option<ValueWrite> {
-        if self.class != ItemClass::Change {
-            return None;
-        }
-        let value = serde_json::Value::String(self.new.clone()?);
-        Some(match &self.value_id {
-            Some(value_id) => ValueWrite::Update {
-                value_id: value_id.clone(),
-                value,
-            },
-            None => ValueWrite::Create {
-                definition_id: self.field_id,
-                value,
-            },
-        })
     }
 }
 
