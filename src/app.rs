@@ -97,12 +97,13 @@ pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, Sta
     let name = user.name.clone().unwrap_or_else(|| "unknown".to_string());
     let who = format!("{name} (user {})", user.id);
     let session = uuid::Uuid::new_v4().to_string();
-    let mut options = AuditOptions::new(who.clone(), session);
+    // The plan store first: it creates the state database owner-only.
+    let store = PlanStore::open(&state_db(home))?;
+    let mut options = AuditOptions::new(who.clone(), session).head_db(state_db(home));
     for secret in client.secrets() {
         options = options.secret(secret);
     }
     let audit = Arc::new(AuditLog::open(&audit_dir(home), options)?);
-    let store = PlanStore::open(&state_db(home))?;
     let fields = FieldCache::new(client.clone(), FIELD_CACHE_TTL);
     let planner = Planner::new(
         client.clone(),

@@ -13,8 +13,11 @@
 //! [`AuditEntry`] present (absent values are `null` or `[]`), keys in this fixed order:
 //!
 //! `seq, ts, user, session_id, tool, action, matter_id, field_name, field_def_id,
-//! value_instance_id, old_value, new_value, outcome, job_id, plan_id, detail,
-//! read_matters, read_fields, prev_hash, hash`
+//! value_instance_id, old_value, new_value, outcome, job_id, plan_id, content_hash,
+//! intent_seq, detail, read_matters, read_fields, prev_hash, hash`
+//!
+//! (`content_hash` and `intent_seq` came with writes; entries written before lack them and
+//! still verify, since the hash covers the bytes as stored.)
 //!
 //! Keys inside `old_value` / `new_value` objects are sorted. `hash` is the lowercase hex
 //! SHA-256 of the canonical entry *without* the `hash` member, i.e. of the line's bytes up
@@ -37,7 +40,9 @@ mod entry;
 mod error;
 mod export;
 mod files;
+mod head;
 mod query;
+mod recover;
 mod redact;
 mod report;
 mod table;
@@ -48,6 +53,7 @@ pub use entry::{Action, AuditEntry, AuditEvent, GENESIS_HASH};
 pub use error::AuditError;
 pub use error::stdout_error;
 pub use export::{AUDIT_FORMATS, export};
+pub use head::recorded_head;
 pub use query::{AuditFilter, AuditPage, query, read_all};
 pub use report::render_html_report;
 pub use table::write_table;

@@ -4,6 +4,11 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
+/// The state database inside a clio-mcp home: plans, jobs, approvals and the audit head.
+pub fn state_db(home: &Path) -> std::path::PathBuf {
+    home.join("state.sqlite")
+}
+
 /// Creates `dir` and its missing parents, readable by the owner only (mode 0700 on Unix).
 /// An existing folder keeps the mode it has: the user chose it.
 pub fn private_dir(dir: &Path) -> io::Result<()> {

@@ -200,3 +200,52 @@ fn home_can_come_from_the_environment() {
     assert!(out.status.success(), "{out:?}");
     assert!(stdout(&out).starts_with("OK: 5 entries"));
 }
+
+#[test]
+fn verify_detects_a_log_cut_short_from_the_head_the_state_store_kept() {
+    let home = tempfile::tempdir().unwrap();
+    let db = clio_mcp::files::state_db(home.path());
+    let log = AuditLog::open(
+        &audit_dir(home.path()),
+        AuditOptions::new("alice", "s1").head_db(&db),
+    )
+    .unwrap();
+    for job in ["job-1", "job-2", "job-3", "job-4"] {
+        log.append(AuditEvent::new(Action::JobStart, "apply").job(job))
+            .unwrap();
+    }
+    assert!(run(home.path(), &["verify"]).status.success());
+    // No head was ever written down by a person: the state store's is enough.
+    let path = audit_dir(home.path()).join("audit-000001.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&path, kept).unwrap();
+    let out = run(home.path(), &["verify"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = stdout(&out);
+    assert!(text.contains("entry 4"), "{text}");
+    assert!(text.contains("cut off the end"), "{text}");
+    assert!(text.contains("state store"), "{text}");
+}
+
+#[test]
+fn verify_passes_after_a_torn_line_was_recovered_and_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    seed(home.path());
+    let path = audit_dir(home.path()).join("audit-000001.jsonl");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"seq\":6,\"ts\":");
+    std::fs::write(&path, bytes).unwrap();
+    // Before recovery the log is damaged...
+    assert_eq!(run(home.path(), &["verify"]).status.code(), Some(1));
+    // ...the next process to open it moves the fragment aside, and appends go on.
+    AuditLog::open(&audit_dir(home.path()), AuditOptions::new("bob", "s2"))
+        .unwrap()
+        .append(AuditEvent::new(Action::JobEnd, "apply").job("job-2"))
+        .unwrap();
+    let out = run(home.path(), &["verify"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(text.contains("note: entry 6"), "{text}");
+    assert!(text.contains("torn"), "{text}");
+}

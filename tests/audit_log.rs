@@ -93,6 +93,8 @@ fn lines_are_canonical_compact_json_with_fixed_key_order() {
         "outcome",
         "job_id",
         "plan_id",
+        "content_hash",
+        "intent_seq",
         "detail",
         "read_matters",
         "read_fields",
@@ -272,20 +274,61 @@ fn one_shared_handle_used_from_many_threads_keeps_a_valid_chain() {
 }
 
 #[test]
-fn appending_after_a_cut_off_last_line_is_refused_with_an_explanation() {
+fn a_torn_last_line_is_moved_aside_recorded_and_appends_go_on() {
     let tmp = tempfile::tempdir().unwrap();
     let log = open(tmp.path());
     log.append(AuditEvent::new(Action::JobStart, "t")).unwrap();
     let path = tmp.path().join("audit-000001.jsonl");
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes.truncate(bytes.len() - 10);
-    std::fs::write(&path, bytes).unwrap();
+    // A crash in the middle of the second append: half its line reached the disk.
+    let whole = std::fs::read(&path).unwrap();
+    let mut torn = whole.clone();
+    torn.extend_from_slice(b"{\"seq\":2,\"ts\":\"2026-01-0");
+    std::fs::write(&path, &torn).unwrap();
+    let next = open(tmp.path())
+        .append(AuditEvent::new(Action::JobEnd, "t"))
+        .unwrap();
+    let all = read_all(tmp.path()).unwrap();
+    let actions: Vec<Action> = all.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [Action::JobStart, Action::FragmentRecovered, Action::JobEnd]
+    );
+    assert_eq!(next.seq, 3);
+    let recorded = all[1].detail.clone().unwrap();
+    assert!(recorded.contains("24 bytes"), "{recorded}");
+    // The fragment is kept beside the log, byte for byte, and is not read as a segment.
+    let aside: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".torn-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(
+        std::fs::read(&aside[0]).unwrap(),
+        b"{\"seq\":2,\"ts\":\"2026-01-0"
+    );
+    let report = verify(tmp.path()).unwrap();
+    assert!(report.is_ok(), "{:#?}", report.problems);
+    assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
+    assert!(report.notes[0].contains("torn"), "{:?}", report.notes);
+}
+
+#[test]
+fn any_other_damage_to_the_last_line_still_stops_appends_with_an_explanation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = open(tmp.path());
+    log.append(AuditEvent::new(Action::JobStart, "t").outcome("started"))
+        .unwrap();
+    let path = tmp.path().join("audit-000001.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("started", "stopped")).unwrap();
     let err = log
         .append(AuditEvent::new(Action::JobEnd, "t"))
         .unwrap_err();
     let message = err.to_string();
     assert!(message.contains("audit verify"), "{message}");
     assert!(message.contains("line 1"), "{message}");
+    assert_eq!(read_all(tmp.path()).unwrap().len(), 1);
 }
 
 #[test]
@@ -315,5 +358,36 @@ fn entries_larger_than_the_tail_read_chunk_still_chain() {
     let third = log.append(AuditEvent::new(Action::JobEnd, "t")).unwrap();
     assert_eq!(second.prev_hash, first.hash);
     assert_eq!(third.prev_hash, second.hash);
+    assert!(verify(tmp.path()).unwrap().is_ok());
+}
+
+#[test]
+fn an_entry_written_before_writes_existed_still_verifies_and_reads() {
+    use sha2::{Digest, Sha256};
+    let tmp = tempfile::tempdir().unwrap();
+    // The canonical form of an earlier version: no `content_hash`, no `intent_seq`.
+    let body = format!(
+        "{{\"seq\":1,\"ts\":\"2026-01-02T03:04:05Z\",\"user\":\"u\",\"session_id\":\"s\",\
+         \"tool\":\"t\",\"action\":\"read\",\"matter_id\":null,\"field_name\":null,\
+         \"field_def_id\":null,\"value_instance_id\":null,\"old_value\":null,\"new_value\":null,\
+         \"outcome\":null,\"job_id\":null,\"plan_id\":null,\"detail\":null,\"read_matters\":[7],\
+         \"read_fields\":[\"F\"],\"prev_hash\":\"{GENESIS_HASH}\""
+    );
+    let hash = hex::encode(Sha256::digest(format!("{body}}}").as_bytes()));
+    std::fs::write(
+        tmp.path().join("audit-000001.jsonl"),
+        format!("{body},\"hash\":\"{hash}\"}}\n"),
+    )
+    .unwrap();
+    assert!(verify(tmp.path()).unwrap().is_ok());
+    // And the next entry, in today's form, chains to it.
+    let next = open(tmp.path())
+        .append(AuditEvent::new(Action::JobStart, "cli").content_hash("abc"))
+        .unwrap();
+    assert_eq!(next.seq, 2);
+    assert_eq!(next.prev_hash, hash);
+    let all = read_all(tmp.path()).unwrap();
+    assert_eq!(all[0].intent_seq, None);
+    assert_eq!(all[1].content_hash.as_deref(), Some("abc"));
     assert!(verify(tmp.path()).unwrap().is_ok());
 }

@@ -162,7 +162,7 @@ fn report_lists_jobs_counts_conflicts_and_integrity() {
     assert!(html.contains("completed with errors"));
     assert!(html.contains("write-done: 2"));
     assert!(html.contains("<td>write-done</td><td>2</td>"));
-    assert!(html.contains("Conflicts and failures"));
+    assert!(html.contains("Conflicts, refusals and failures"));
     assert!(html.contains("value changed in Clio since the plan was made"));
     assert!(html.contains("hash chain is intact"));
 }

@@ -16,32 +16,59 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Read,
+    /// A write about to be sent: matter, field, value instance, old and new value, etag sent.
     WriteIntent,
+    /// Outcomes, each naming its intent's sequence number: the value was changed,
     WriteDone,
+    /// was already equal (nothing sent),
     WriteSkippedEqual,
+    /// had been changed by someone else since the preview (never overwritten),
     Conflict,
+    /// may not be changed by this Clio user (403),
+    Forbidden,
+    /// is gone (404),
+    Gone,
+    /// was refused by Clio's validation (422),
+    Refused,
+    /// failed after repeated tries (dead-lettered),
     Failed,
+    /// or a lost answer was resolved by re-reading (outcome `changed` or `not-applied`).
+    WriteResolved,
     Upload,
     Rollback,
+    /// A person approved a plan's content hash.
+    Approval,
     JobStart,
+    JobResume,
+    JobCancel,
     JobEnd,
     PlanCreated,
+    /// A torn last line (a crash mid-append) was moved aside so appends could go on.
+    FragmentRecovered,
 }
 
 impl Action {
     /// Every action, in display order.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 19] = [
         Action::Read,
         Action::WriteIntent,
         Action::WriteDone,
         Action::WriteSkippedEqual,
         Action::Conflict,
+        Action::Forbidden,
+        Action::Gone,
+        Action::Refused,
         Action::Failed,
+        Action::WriteResolved,
         Action::Upload,
         Action::Rollback,
+        Action::Approval,
         Action::JobStart,
+        Action::JobResume,
+        Action::JobCancel,
         Action::JobEnd,
         Action::PlanCreated,
+        Action::FragmentRecovered,
     ];
 
     /// The kebab-case name used in the log and on the command line.
@@ -52,18 +79,49 @@ impl Action {
             Action::WriteDone => "write-done",
             Action::WriteSkippedEqual => "write-skipped-equal",
             Action::Conflict => "conflict",
+            Action::Forbidden => "forbidden",
+            Action::Gone => "gone",
+            Action::Refused => "refused",
             Action::Failed => "failed",
+            Action::WriteResolved => "write-resolved",
             Action::Upload => "upload",
             Action::Rollback => "rollback",
+            Action::Approval => "approval",
             Action::JobStart => "job-start",
+            Action::JobResume => "job-resume",
+            Action::JobCancel => "job-cancel",
             Action::JobEnd => "job-end",
             Action::PlanCreated => "plan-created",
+            Action::FragmentRecovered => "fragment-recovered",
         }
     }
 
     /// Whether the entry records data actually changed in Clio (shown as "old -> new").
     pub fn is_change(self) -> bool {
         matches!(self, Action::WriteDone | Action::Rollback | Action::Upload)
+    }
+
+    /// Whether the entry is the outcome of a write intent (it names the intent's sequence).
+    pub fn is_write_outcome(self) -> bool {
+        matches!(
+            self,
+            Action::WriteDone
+                | Action::WriteSkippedEqual
+                | Action::Conflict
+                | Action::Forbidden
+                | Action::Gone
+                | Action::Refused
+                | Action::Failed
+                | Action::WriteResolved
+        )
+    }
+
+    /// A write that did not land and a person should look at.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            Action::Conflict | Action::Forbidden | Action::Gone | Action::Refused | Action::Failed
+        )
     }
 }
 
@@ -105,6 +163,8 @@ pub struct AuditEvent {
     pub outcome: Option<String>,
     pub job_id: Option<String>,
     pub plan_id: Option<String>,
+    pub content_hash: Option<String>,
+    pub intent_seq: Option<u64>,
     pub detail: Option<String>,
     pub read_matters: Vec<u64>,
     pub read_fields: Vec<String>,
@@ -125,6 +185,8 @@ impl AuditEvent {
             outcome: None,
             job_id: None,
             plan_id: None,
+            content_hash: None,
+            intent_seq: None,
             detail: None,
             read_matters: Vec::new(),
             read_fields: Vec::new(),
@@ -183,6 +245,18 @@ impl AuditEvent {
         self
     }
 
+    /// The plan's content hash the write applies (what a person reviewed).
+    pub fn content_hash(mut self, hash: impl Into<String>) -> Self {
+        self.content_hash = Some(hash.into());
+        self
+    }
+
+    /// The sequence number of the write intent this entry is the outcome of.
+    pub fn intent(mut self, seq: u64) -> Self {
+        self.intent_seq = Some(seq);
+        self
+    }
+
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
@@ -208,6 +282,11 @@ pub struct AuditEntry {
     pub outcome: Option<String>,
     pub job_id: Option<String>,
     pub plan_id: Option<String>,
+    /// Absent from entries written before writes existed; `null` otherwise when not set.
+    #[serde(default)]
+    pub content_hash: Option<String>,
+    #[serde(default)]
+    pub intent_seq: Option<u64>,
     pub detail: Option<String>,
     pub read_matters: Vec<u64>,
     pub read_fields: Vec<String>,
@@ -243,6 +322,8 @@ impl AuditEntry {
             outcome: event.outcome,
             job_id: event.job_id,
             plan_id: event.plan_id,
+            content_hash: event.content_hash,
+            intent_seq: event.intent_seq,
             detail: event.detail,
             read_matters: event.read_matters,
             read_fields: event.read_fields,

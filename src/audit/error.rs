@@ -26,6 +26,17 @@ pub enum AuditError {
         reason: String,
     },
 
+    /// The head kept in the state database could not be written or read.
+    #[error(
+        "audit log: the head kept in {} could not be read or written: {source}; check the \
+         folder is writable (CLIO_MCP_HOME)", path.display()
+    )]
+    Head {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
     /// An entry could not be turned into JSON (should not happen for well-formed events).
     #[error("audit log: could not serialise an entry: {0}")]
     Serialize(#[from] serde_json::Error),

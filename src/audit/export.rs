@@ -56,6 +56,8 @@ pub fn export(
                 "outcome",
                 "job_id",
                 "plan_id",
+                "content_hash",
+                "intent_seq",
                 "detail",
                 "read_matters",
                 "read_fields",
@@ -81,6 +83,8 @@ pub fn export(
                     text(&e.outcome),
                     text(&e.job_id),
                     text(&e.plan_id),
+                    text(&e.content_hash),
+                    num(e.intent_seq),
                     text(&e.detail),
                     e.read_matters
                         .iter()

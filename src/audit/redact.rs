@@ -83,6 +83,7 @@ impl Redactor {
         self.scrub_opt(&mut event.outcome);
         self.scrub_opt(&mut event.job_id);
         self.scrub_opt(&mut event.plan_id);
+        self.scrub_opt(&mut event.content_hash);
         self.scrub_opt(&mut event.detail);
         event
             .read_fields

@@ -219,14 +219,11 @@ pub fn render_html_report(
         "No changes were made.",
         &changes,
     );
-    let troubles: Vec<&AuditEntry> = entries
-        .iter()
-        .filter(|e| matches!(e.action, Action::Conflict | Action::Failed))
-        .collect();
+    let troubles: Vec<&AuditEntry> = entries.iter().filter(|e| e.action.is_problem()).collect();
     detail_table(
         &mut html,
-        "Conflicts and failures",
-        "No conflicts or failures.",
+        "Conflicts, refusals and failures",
+        "No conflicts, refusals or failures.",
         &troubles,
     );
     html.push_str("</body>\n</html>\n");

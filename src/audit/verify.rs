@@ -53,6 +53,8 @@ pub struct VerifyReport {
     /// Sequence number and hash of the newest readable entry.
     pub head: Option<(u64, String)>,
     pub problems: Vec<Problem>,
+    /// Things a reviewer should know that are not damage: torn lines recovered after a crash.
+    pub notes: Vec<String>,
 }
 
 impl VerifyReport {
@@ -73,6 +75,32 @@ impl VerifyReport {
         seq: u64,
         hash: &str,
     ) -> Result<(), AuditError> {
+        self.check_head(dir, seq, hash, "recorded earlier as the newest entry")
+    }
+
+    /// Checks the head the state store kept after each append (see [`super::recorded_head`]):
+    /// a log that ends before it was cut short.
+    pub fn check_recorded_head(
+        &mut self,
+        dir: &Path,
+        seq: u64,
+        hash: &str,
+    ) -> Result<(), AuditError> {
+        self.check_head(
+            dir,
+            seq,
+            hash,
+            "recorded by the state store as written (state.sqlite)",
+        )
+    }
+
+    fn check_head(
+        &mut self,
+        dir: &Path,
+        seq: u64,
+        hash: &str,
+        recorded: &str,
+    ) -> Result<(), AuditError> {
         if self
             .head
             .as_ref()
@@ -87,10 +115,10 @@ impl VerifyReport {
         let message = match found {
             Some(h) if h == hash => return Ok(()),
             Some(_) => format!(
-                "entry {seq} has a different hash than the one recorded earlier: the log was rewritten"
+                "entry {seq} has a different hash than the one {recorded}: the log was rewritten"
             ),
             None => format!(
-                "entry {seq}, recorded earlier as the newest entry, is no longer in the log: entries were cut off the end"
+                "entry {seq}, {recorded}, is no longer in the log: entries were cut off the end"
             ),
         };
         self.problems.push(Problem {
@@ -155,6 +183,12 @@ impl Checker {
         };
         self.report.entries += 1;
         let seq = entry.seq;
+        if entry.action == super::entry::Action::FragmentRecovered {
+            self.report.notes.push(format!(
+                "entry {seq}: a torn line was recovered after a crash: {}",
+                entry.detail.as_deref().unwrap_or("(no detail)")
+            ));
+        }
         if !hash_ok {
             // The stored seq is part of what was altered, so it only names the entry if it
             // is where we expected; otherwise name the position.

@@ -10,6 +10,8 @@ use chrono::{SubsecRound, Utc};
 use super::entry::{AuditEntry, AuditEvent, GENESIS_HASH, body_hash, split_line};
 use super::error::AuditError;
 use super::files::{Segment, file_name, last_line, last_line_number, list_segments};
+use super::head::HeadStore;
+use super::recover::torn_tail;
 use super::redact::Redactor;
 use crate::files::{private_dir, private_options};
 
@@ -27,6 +29,8 @@ pub struct AuditOptions {
     pub secrets: Vec<String>,
     /// A new file is started when an entry would push the current one past this size.
     pub max_file_bytes: u64,
+    /// The state database where the head (newest seq and hash) is kept after each append.
+    pub head_db: Option<PathBuf>,
 }
 
 impl AuditOptions {
@@ -36,7 +40,15 @@ impl AuditOptions {
             session_id: session_id.into(),
             secrets: Vec::new(),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            head_db: None,
         }
+    }
+
+    /// Keeps the head in the state database at `path` after each append, so `audit verify`
+    /// can tell a log that was cut short.
+    pub fn head_db(mut self, path: impl Into<PathBuf>) -> Self {
+        self.head_db = Some(path.into());
+        self
     }
 
     pub fn secret(mut self, secret: impl Into<String>) -> Self {
@@ -57,6 +69,7 @@ impl std::fmt::Debug for AuditOptions {
             .field("session_id", &self.session_id)
             .field("secrets", &format_args!("[{} hidden]", self.secrets.len()))
             .field("max_file_bytes", &self.max_file_bytes)
+            .field("head_db", &self.head_db)
             .finish()
     }
 }
@@ -72,6 +85,7 @@ pub struct AuditLog {
     max_file_bytes: u64,
     lock_path: PathBuf,
     lock_file: File,
+    head: Option<HeadStore>,
     /// `flock` does not exclude threads sharing one descriptor, so threads of this handle
     /// are serialised here and processes (and other handles) by the file lock.
     in_process: Mutex<()>,
@@ -105,7 +119,11 @@ impl AuditLog {
             .open(&lock_path)
             .map_err(AuditError::io("create the lock file", &lock_path))?;
         let redactor = Redactor::new(options.secrets);
-        Ok(AuditLog {
+        let head = match &options.head_db {
+            Some(path) => Some(HeadStore::open(path)?),
+            None => None,
+        };
+        let log = AuditLog {
             dir: dir.to_owned(),
             user: redactor.scrub(&options.user),
             session_id: redactor.scrub(&options.session_id),
@@ -113,8 +131,30 @@ impl AuditLog {
             max_file_bytes: options.max_file_bytes,
             lock_path,
             lock_file,
+            head,
             in_process: Mutex::new(()),
-        })
+        };
+        // A crash in the middle of an append must not block the log: recover now.
+        log.locked(|log| log.recover())?;
+        Ok(log)
+    }
+
+    /// Runs `f` with this handle's threads and every other process kept out.
+    fn locked<T>(&self, f: impl FnOnce(&Self) -> Result<T, AuditError>) -> Result<T, AuditError> {
+        let _threads = self.in_process.lock().unwrap_or_else(|p| p.into_inner());
+        self.lock_file
+            .lock()
+            .map_err(AuditError::io("lock", &self.lock_path))?;
+        let _locked = Locked(&self.lock_file);
+        f(self)
+    }
+
+    /// Moves a torn last line aside and records it; nothing when the log ends cleanly.
+    fn recover(&self) -> Result<(), AuditError> {
+        if let Some(event) = torn_tail(&self.dir)? {
+            self.write_locked(event)?;
+        }
+        Ok(())
     }
 
     /// The directory this log writes to.
@@ -126,12 +166,15 @@ impl AuditLog {
     /// (fsynced) when this returns, so a write intent may be followed by the PATCH.
     pub fn append(&self, mut event: AuditEvent) -> Result<AuditEntry, AuditError> {
         self.redactor.scrub_event(&mut event);
-        let _threads = self.in_process.lock().unwrap_or_else(|p| p.into_inner());
-        self.lock_file
-            .lock()
-            .map_err(AuditError::io("lock", &self.lock_path))?;
-        let _locked = Locked(&self.lock_file);
+        self.locked(|log| {
+            // Another process may have crashed in the middle of its append since.
+            log.recover()?;
+            log.write_locked(event)
+        })
+    }
 
+    /// Chains `event` to the entry on disk, writes it, fsyncs it and records the head.
+    fn write_locked(&self, event: AuditEvent) -> Result<AuditEntry, AuditError> {
         // Another process may have appended since our last call: always chain to the disk.
         let tail = read_tail(&self.dir)?;
         let ts = Utc::now().trunc_subsecs(6);
@@ -169,6 +212,9 @@ impl AuditLog {
             File::open(&self.dir)
                 .and_then(|d| d.sync_all())
                 .map_err(AuditError::io("fsync the audit directory", &self.dir))?;
+        }
+        if let Some(head) = &self.head {
+            head.record(entry.seq, &entry.hash)?;
         }
         tracing::debug!(seq = entry.seq, action = %entry.action, "audit entry appended");
         Ok(entry)

@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
 use crate::audit::{
-    AUDIT_FORMATS, Action, AuditError, AuditFilter, export, query, read_all, render_html_report,
-    stdout_error, verify, write_table,
+    AUDIT_FORMATS, Action, AuditError, AuditFilter, export, query, read_all, recorded_head,
+    render_html_report, stdout_error, verify, write_table,
 };
 use crate::export::ExportFormat;
 use crate::files::private_options;
@@ -60,8 +60,9 @@ pub struct FilterArgs {
     pub job: Option<String>,
     #[arg(long)]
     pub plan: Option<String>,
-    /// One of: read, write-intent, write-done, write-skipped-equal, conflict, failed,
-    /// upload, rollback, job-start, job-end, plan-created.
+    /// One of: read, write-intent, write-done, write-skipped-equal, conflict, forbidden,
+    /// gone, refused, failed, write-resolved, upload, rollback, approval, job-start,
+    /// job-resume, job-cancel, job-end, plan-created, fragment-recovered.
     #[arg(long)]
     pub action: Option<Action>,
     /// Only entries at or after this time: RFC 3339 (2025-01-31T12:00:00Z) or a date (UTC).
@@ -100,7 +101,10 @@ fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
 pub fn run(cmd: AuditCommand, home: &Path, out: &mut dyn Write) -> Result<ExitCode, AuditError> {
     let dir = crate::audit::audit_dir(home);
     match cmd {
-        AuditCommand::Verify { expect_head } => run_verify(&dir, expect_head.as_deref(), out),
+        AuditCommand::Verify { expect_head } => {
+            let recorded = recorded_head(&crate::files::state_db(home))?;
+            run_verify(&dir, expect_head.as_deref(), recorded, out)
+        }
         AuditCommand::Show { filter, limit } => {
             let page = query(&dir, &filter.into(), None, limit.unwrap_or(usize::MAX))?;
             write_table(&page.entries, out).map_err(stdout_error)?;
@@ -158,9 +162,13 @@ pub fn run(cmd: AuditCommand, home: &Path, out: &mut dyn Write) -> Result<ExitCo
 fn run_verify(
     dir: &Path,
     expect_head: Option<&str>,
+    recorded: Option<(u64, String)>,
     out: &mut dyn Write,
 ) -> Result<ExitCode, AuditError> {
     let mut report = verify(dir)?;
+    if let Some((seq, hash)) = &recorded {
+        report.check_recorded_head(dir, *seq, hash)?;
+    }
     if let Some(anchor) = expect_head {
         let (seq, hash) = anchor
             .split_once(':')
@@ -177,10 +185,15 @@ fn run_verify(
         .as_ref()
         .map(|(seq, hash)| format!("{seq}:{hash}"))
         .unwrap_or_else(|| "none (the log is empty)".to_owned());
+    let notes: String = report
+        .notes
+        .iter()
+        .map(|n| format!("\nnote: {n}"))
+        .collect();
     let result = if report.is_ok() {
         writeln!(
             out,
-            "OK: {} entries in {} files; the hash chain is intact.\nhead: {head}",
+            "OK: {} entries in {} files; the hash chain is intact.{notes}\nhead: {head}",
             report.entries, report.files
         )
     } else {
@@ -194,6 +207,10 @@ fn run_verify(
         );
         for p in &report.problems {
             text.push_str(&format!("  - {}\n", p.message));
+        }
+        text.push_str(notes.trim_start());
+        if !notes.is_empty() {
+            text.push('\n');
         }
         text.push_str(&format!("head: {head}"));
         writeln!(out, "{text}")

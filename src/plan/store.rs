@@ -15,10 +15,7 @@ use files::restrict_file;
 
 use super::model::{PlanHeader, PlanItem, PlanStatus};
 
-/// The state database inside a clio-mcp home (plans now, write jobs later).
-pub fn state_db(home: &Path) -> PathBuf {
-    home.join("state.sqlite")
-}
+pub use crate::files::state_db;
 
 /// A scan whose heartbeat is older than this was cut off (its process stopped).
 pub const STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
