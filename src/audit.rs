@@ -36,6 +36,7 @@
 //! Several processes may append at once. Each append takes an exclusive advisory lock on
 //! `<home>/audit/.lock`, re-reads the last entry from disk, writes, fsyncs and unlocks.
 
+mod action;
 mod entry;
 mod error;
 mod export;
