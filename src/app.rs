@@ -9,8 +9,9 @@ use std::sync::Arc;
 use crate::audit::{AuditError, AuditLog, AuditOptions, audit_dir};
 use crate::background::Runner;
 use crate::clio::{ClioClient, ClioError, RetryPolicy};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, approval_threshold};
 use crate::inventory::{FIELD_CACHE_TTL, FieldCache};
+use crate::jobs::{DEFAULT_APPROVAL_THRESHOLD, JobService, JobStore, JobStoreError};
 use crate::plan::propose::Planner;
 use crate::plan::{PlanStore, StoreError, state_db};
 use crate::sandbox::{Sandbox, SandboxOptions};
@@ -31,6 +32,8 @@ pub enum StartError {
     Audit(#[from] AuditError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Jobs(#[from] JobStoreError),
     #[error("could not start the sandbox: {0}")]
     Sandbox(std::io::Error),
 }
@@ -48,6 +51,7 @@ pub struct Services {
     pub client: ClioClient,
     pub audit: Arc<AuditLog>,
     pub planner: Planner,
+    pub jobs: JobService,
 }
 
 /// A client on real Clio (from the environment) or on a fresh in-process sandbox, whose state
@@ -105,6 +109,17 @@ pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, Sta
     }
     let audit = Arc::new(AuditLog::open(&audit_dir(home), options)?);
     let fields = FieldCache::new(client.clone(), FIELD_CACHE_TTL);
+    let threshold = approval_threshold(|n| std::env::var(n).ok(), DEFAULT_APPROVAL_THRESHOLD)?;
+    let jobs = JobService::new(
+        &client,
+        fields.clone(),
+        store.clone(),
+        JobStore::open(&state_db(home))?,
+        audit.clone(),
+        who.clone(),
+        client.retry_policy().clone(),
+        threshold,
+    );
     let planner = Planner::new(
         client.clone(),
         fields,
@@ -118,6 +133,7 @@ pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, Sta
         client,
         audit,
         planner,
+        jobs,
     })
 }
 

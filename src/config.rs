@@ -32,6 +32,25 @@ pub enum ConfigError {
         "no Clio access token: set CLIO_ACCESS_TOKEN (or run with --sandbox to try clio-mcp without a Clio account)"
     )]
     MissingToken,
+    #[error(
+        "CLIO_MCP_APPROVAL_THRESHOLD={value:?} is not usable: give a whole number of change sets (0 means every plan needs a person's approval; the default is 25)"
+    )]
+    BadApprovalThreshold { value: String },
+}
+
+/// Change sets an assistant may apply without a person's approval: `CLIO_MCP_APPROVAL_THRESHOLD`,
+/// read through `lookup`, else `default`.
+pub fn approval_threshold(
+    lookup: impl Fn(&str) -> Option<String>,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match lookup("CLIO_MCP_APPROVAL_THRESHOLD").filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| ConfigError::BadApprovalThreshold { value: v }),
+    }
 }
 
 /// The four Clio regions; a token only works in its own.
@@ -288,6 +307,17 @@ mod tests {
         }
         let ok = config(&[("CLIO_RATE_LIMIT", " 600 "), ("CLIO_MCP_HOME", "/h")]).unwrap();
         assert_eq!(ok.clio.rate_limit.get(), 600);
+    }
+
+    #[test]
+    fn approval_threshold_defaults_and_refuses_garbage() {
+        let none = |_: &str| None;
+        assert_eq!(approval_threshold(none, 25), Ok(25));
+        let set = |v: &'static str| move |_: &str| Some(v.to_string());
+        assert_eq!(approval_threshold(set(" 0 "), 25), Ok(0));
+        let err = approval_threshold(set("many"), 25).unwrap_err();
+        assert!(err.to_string().contains("whole number"), "{err}");
+        assert!(approval_threshold(set("-1"), 25).is_err());
     }
 
     #[test]

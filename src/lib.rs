@@ -11,7 +11,9 @@
 //!    ([`handler`]).
 //! 2. **The process** ([`app`]): builds the one Clio client, opens the state folder and the
 //!    services on them, for `serve`, the demo and every command.
-//! 3. **Services**: proposals and plans ([`plan`]), the field inventory ([`inventory`]), the audit log ([`audit`]). Each returns its own error type.
+//! 3. **Services**: proposals and plans ([`plan`]), write jobs, approvals, single writes
+//!    and rollbacks ([`jobs`]), the field inventory ([`inventory`]), the audit log
+//!    ([`audit`]). Each returns its own error type.
 //! 4. **Pure core and I/O edge**: the normalization rules and validators ([`normalize`], no
 //!    I/O) and the single Clio client ([`clio`]: limiter, retries, paging, errors, API types).
 //! 5. **Foundations**: domain types both of those use ([`field_type`]), settings
@@ -34,6 +36,7 @@ pub mod app;
 // 3. Services
 pub mod audit;
 pub mod inventory;
+pub mod jobs;
 pub mod plan;
 
 // The fake Clio, beside the services

@@ -1,5 +1,6 @@
 //! The one Clio client of the process: every request is paced, retried and counted here.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,6 +40,8 @@ pub struct ClioClient {
     inner: Arc<Inner>,
     /// Whose requests these are: a person's (the default) or a background job's.
     priority: Priority,
+    /// Tries sent through this handle (a job's share of the one budget).
+    sent: Arc<AtomicU64>,
 }
 
 pub(super) struct Inner {
@@ -75,6 +78,7 @@ impl ClioClient {
                 etags: Mutex::new(EtagCache::default()),
             }),
             priority: Priority::Interactive,
+            sent: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -84,12 +88,32 @@ impl ClioClient {
         ClioClient {
             inner: self.inner.clone(),
             priority: Priority::Background,
+            sent: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// The same client for a person's request (the default priority).
+    pub fn interactive(&self) -> ClioClient {
+        ClioClient {
+            inner: self.inner.clone(),
+            priority: Priority::Interactive,
+            sent: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Tries sent through this handle (and its clones) so far, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// The shared state, for the client's other files (storage uploads).
     pub(super) fn inner(&self) -> &Inner {
         &self.inner
+    }
+
+    /// The retry bounds this client uses (a job backs off between tries by the same).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
     }
 
     pub fn base_url(&self) -> &Url {
@@ -129,6 +153,7 @@ impl ClioClient {
                 .metrics
                 .waited(inner.limiter.acquire_as(self.priority).await);
             inner.metrics.request(&endpoint);
+            self.sent.fetch_add(1, Ordering::Relaxed);
             let (generation, bearer) = inner.tokens.bearer();
             let cached_etag = cache_key.as_ref().and_then(|k| {
                 let cache = inner.etags.lock().unwrap_or_else(|e| e.into_inner());

@@ -108,7 +108,7 @@ pub fn classify(matter: &Matter, ctx: &FieldContext, proposal: Proposal<'_>) -> 
 /// Whether the current value already is the proposed one. Clio returns numbers as JSON
 /// numbers (`2500.0`) while an assistant writes `2500`: for numeric and currency fields the
 /// text would differ on an equal amount, so those compare as numbers.
-fn same_value(field_type: FieldType, old: &str, new: &str) -> bool {
+pub fn same_value(field_type: FieldType, old: &str, new: &str) -> bool {
     if matches!(field_type, FieldType::Numeric | FieldType::Currency)
         && let (Ok(a), Ok(b)) = (old.trim().parse::<f64>(), new.trim().parse::<f64>())
     {
