@@ -361,6 +361,23 @@ async fn a_journaled_patch_stays_fast() {
         line < 1_000,
         "a line holds only what the PATCH touched: {line} bytes"
     );
+    // 2,000 lines replay quickly (lines are absolute states, so repeating them is valid).
+    let journal = dir.path().join("journal.jsonl");
+    let hundred = std::fs::read(&journal).unwrap();
+    std::fs::write(&journal, hundred.repeat(20)).unwrap();
+    let started = Instant::now();
+    let sb = on(dir.path(), 2_000, 1).await.unwrap();
+    let opened = started.elapsed();
+    eprintln!("seed and replay of 2,000 lines: {opened:?}");
+    assert_eq!(
+        sb.value(id_of(&sb), CLIENT_ADDRESS),
+        Some(json!("99 FAST ST"))
+    );
+    assert!(opened.as_secs() < 10, "{opened:?}");
+}
+
+fn id_of(sb: &Sandbox) -> u64 {
+    matters_where(sb, CLIENT_ADDRESS, 0)[0]
 }
 
 #[tokio::test]
