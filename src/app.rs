@@ -54,8 +54,10 @@ pub struct Services {
     pub jobs: JobService,
 }
 
-/// A client on real Clio (from the environment) or on a fresh in-process sandbox, whose state
-/// is kept in `<home>/sandbox`, apart from the real account's audit log and plans.
+/// A client on real Clio (from the environment) or on an in-process sandbox whose state is
+/// kept in `<home>/sandbox`, apart from the real account's audit log and plans; the sandbox
+/// account itself persists in `<home>/sandbox/account`, so that one command's writes are
+/// there for the next (`clio-mcp sandbox reset` starts it afresh).
 pub async fn connect(sandbox: bool, home: Option<PathBuf>) -> Result<Target, StartError> {
     if sandbox {
         let home = match home {
@@ -65,6 +67,7 @@ pub async fn connect(sandbox: bool, home: Option<PathBuf>) -> Result<Target, Sta
         let sandbox = Sandbox::start(SandboxOptions {
             matters: SANDBOX_MATTERS,
             rate_limit: SANDBOX_RATE,
+            state_dir: Some(sandbox_account_dir(&home)),
             ..Default::default()
         })
         .await
@@ -135,6 +138,11 @@ pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, Sta
         planner,
         jobs,
     })
+}
+
+/// Where the `--sandbox` account of `home` persists: `<home>/sandbox/account`.
+pub fn sandbox_account_dir(home: &Path) -> PathBuf {
+    home.join("sandbox").join("account")
 }
 
 /// The default state folder: `CLIO_MCP_HOME`, else the platform data dir + `/clio-mcp`.

@@ -36,7 +36,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the embedded Clio sandbox on 127.0.0.1 until interrupted.
+    /// Run the embedded Clio sandbox on 127.0.0.1 until interrupted (or `sandbox reset`).
     Sandbox(sandbox::SandboxArgs),
     /// Show the field inventory and messy values of an in-process sandbox.
     Demo(DemoArgs),
@@ -100,7 +100,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Sandbox(args) => sandbox::run(args).await?,
+        Command::Sandbox(args) => sandbox::run(args, cli.home, &mut out).await?,
         Command::Demo(args) => {
             let options = demo::DemoOptions {
                 matters: args.matters,

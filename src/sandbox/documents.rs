@@ -10,11 +10,12 @@ use axum::response::IntoResponse;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
+use crate::sandbox::delta::{Delta, DocState};
 use crate::sandbox::fields::Schema;
 use crate::sandbox::http::{
     Answer, data_object, error, json_ok, not_found, param, params, path_id, selection,
 };
-use crate::sandbox::state::{SandboxState, lock};
+use crate::sandbox::state::SandboxState;
 use crate::sandbox::store::{DocRec, etag, timestamp};
 
 const DOC_SCHEMA: Schema = Schema {
@@ -82,35 +83,45 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
     let Some(matter_id) = parent.and_then(|p| p.get("id")).and_then(Value::as_u64) else {
         return Err(invalid("parent id is missing"));
     };
-    let mut store = lock(&state.store);
-    if !store.matters.contains_key(&matter_id) {
-        return Err(not_found(format!("matter {matter_id} not found")));
-    }
-    if store.forbidden.contains(&matter_id) {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "You do not have permission to add documents to this matter",
-        ));
-    }
-    store.next_document += 2;
-    let doc = DocRec {
-        id: store.next_document,
-        name: name.to_string(),
-        matter_id,
-        content_type: data
-            .get("content_type")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        uuid: state.new_secret("upload"),
-        signature: state.new_secret("sig"),
-        put_expires_at: Utc::now() + Duration::minutes(10),
-        bytes: None,
-        fully_uploaded: false,
-        created_at: Utc::now(),
-    };
-    let out = sel.apply(&render(&state, &doc));
-    store.documents.insert(doc.id, doc);
+    let content_type = data
+        .get("content_type")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let store = state.commit(|store| {
+        if !store.matters.contains_key(&matter_id) {
+            return Err(not_found(format!("matter {matter_id} not found")));
+        }
+        if store.forbidden.contains(&matter_id) {
+            return Err(error(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "You do not have permission to add documents to this matter",
+            ));
+        }
+        let mut delta = Delta::new(store);
+        delta.next.document += 2;
+        let id = delta.next.document;
+        let now = Utc::now();
+        delta.documents.push(DocState {
+            id,
+            name: name.to_string(),
+            matter_id,
+            content_type,
+            // The id keeps upload ids unique across processes sharing one account.
+            uuid: state.new_secret(&format!("upload-{id}")),
+            signature: state.new_secret("sig"),
+            put_expires_at: now + Duration::minutes(10),
+            size: None,
+            fully_uploaded: false,
+            created_at: now,
+        });
+        Ok(delta)
+    })?;
+    let doc = store
+        .documents
+        .get(&store.next_document)
+        .ok_or_else(|| not_found("document not found"))?;
+    let out = sel.apply(&render(&state, doc));
     Ok((StatusCode::CREATED, axum::Json(json!({"data": out}))).into_response())
 }
 
@@ -133,43 +144,50 @@ pub async fn put_bytes(
         ));
     }
     let p = params(&uri);
-    let mut store = lock(&state.store);
-    let Some(doc) = store.documents.values_mut().find(|d| d.uuid == uuid) else {
-        return Err(s3(
-            StatusCode::NOT_FOUND,
-            "NoSuchUpload",
-            "The specified upload does not exist",
-        ));
-    };
-    if param(&p, "X-Amz-Signature") != Some(doc.signature.as_str()) {
-        return Err(s3(
-            StatusCode::FORBIDDEN,
-            "SignatureDoesNotMatch",
-            "The request signature we calculated does not match the signature you provided",
-        ));
-    }
-    if Utc::now() > doc.put_expires_at {
-        return Err(s3(
-            StatusCode::FORBIDDEN,
-            "AccessDenied",
-            "Request has expired",
-        ));
-    }
-    let content_type = doc
-        .content_type
-        .clone()
-        .unwrap_or_else(|| "application/octet-stream".into());
-    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    if header("content-type") != Some(content_type.as_str())
-        || header("x-amz-server-side-encryption") != Some(ENCRYPTION)
-    {
-        return Err(s3(
-            StatusCode::FORBIDDEN,
-            "SignatureDoesNotMatch",
-            "The signed headers were not all sent with the values given in put_headers",
-        ));
-    }
-    doc.bytes = Some(body.to_vec());
+    drop(state.commit(|store| {
+        let Some(doc) = store.documents.values().find(|d| d.uuid == uuid) else {
+            return Err(s3(
+                StatusCode::NOT_FOUND,
+                "NoSuchUpload",
+                "The specified upload does not exist",
+            ));
+        };
+        if param(&p, "X-Amz-Signature") != Some(doc.signature.as_str()) {
+            return Err(s3(
+                StatusCode::FORBIDDEN,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided",
+            ));
+        }
+        if Utc::now() > doc.put_expires_at {
+            return Err(s3(
+                StatusCode::FORBIDDEN,
+                "AccessDenied",
+                "Request has expired",
+            ));
+        }
+        let content_type = doc
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+        if header("content-type") != Some(content_type.as_str())
+            || header("x-amz-server-side-encryption") != Some(ENCRYPTION)
+        {
+            return Err(s3(
+                StatusCode::FORBIDDEN,
+                "SignatureDoesNotMatch",
+                "The signed headers were not all sent with the values given in put_headers",
+            ));
+        }
+        let mut delta = Delta::new(store);
+        delta.documents.push(DocState {
+            size: Some(body.len() as u64),
+            ..DocState::of(doc)
+        });
+        delta.uploads.insert(doc.id, body.to_vec());
+        Ok(delta)
+    })?);
     Ok(StatusCode::OK.into_response())
 }
 
@@ -181,25 +199,35 @@ pub async fn update(
 ) -> Answer {
     let sel = selection(&params(&uri), &DOC_SCHEMA)?;
     let data = data_object(&body)?;
-    let mut store = lock(&state.store);
-    let Some(doc) = path_id(&raw).and_then(|id| store.documents.get_mut(&id)) else {
-        return Err(not_found("document not found"));
-    };
-    if let Some(name) = data.get("name").and_then(Value::as_str) {
-        doc.name = name.to_string();
-    }
-    if data.get("fully_uploaded") == Some(&json!(true)) {
-        if data.get("uuid").and_then(Value::as_str) != Some(doc.uuid.as_str())
-            || doc.bytes.is_none()
-        {
-            return Err(error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "UploadNotFoundError",
-                "No upload was found for this document version: PUT the bytes to put_url first",
-            ));
+    let id = path_id(&raw).ok_or_else(|| not_found("document not found"))?;
+    let store = state.commit(|store| {
+        let Some(doc) = store.documents.get(&id) else {
+            return Err(not_found("document not found"));
+        };
+        let mut after = DocState::of(doc);
+        if let Some(name) = data.get("name").and_then(Value::as_str) {
+            after.name = name.to_string();
         }
-        doc.fully_uploaded = true;
-    }
+        if data.get("fully_uploaded") == Some(&json!(true)) {
+            if data.get("uuid").and_then(Value::as_str) != Some(doc.uuid.as_str())
+                || doc.bytes.is_none()
+            {
+                return Err(error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "UploadNotFoundError",
+                    "No upload was found for this document version: PUT the bytes to put_url first",
+                ));
+            }
+            after.fully_uploaded = true;
+        }
+        let mut delta = Delta::new(store);
+        delta.documents.push(after);
+        Ok(delta)
+    })?;
+    let doc = store
+        .documents
+        .get(&id)
+        .ok_or_else(|| not_found("document not found"))?;
     let out = sel.apply(&render(&state, doc));
     Ok(json_ok(json!({"data": out})))
 }
@@ -211,7 +239,7 @@ pub async fn get_one(
     uri: Uri,
 ) -> Answer {
     let sel = selection(&params(&uri), &DOC_SCHEMA)?;
-    let store = lock(&state.store);
+    let store = state.read();
     match path_id(&raw)
         .and_then(|id| store.documents.get(&id))
         .filter(|d| d.fully_uploaded)
@@ -225,7 +253,7 @@ pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
     let sel = selection(&params(&uri), &DOC_SCHEMA)?;
     let p = params(&uri);
     let matter: Option<u64> = param(&p, "parent_id").and_then(|v| v.parse().ok());
-    let store = lock(&state.store);
+    let store = state.read();
     let data: Vec<Value> = store
         .documents
         .values()

@@ -1,9 +1,8 @@
-//! `/matters`: list with filters and cursor paging, read one (ETag, 304), PATCH with If-Match.
+//! `/matters`: list with filters and cursor paging, read one (ETag, 304); who may open one.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -13,10 +12,9 @@ use serde_json::{Value, json};
 
 use crate::sandbox::fields::Schema;
 use crate::sandbox::http::{
-    Answer, data_object, error, not_found, param, param_all, params, path_id, selection, with_etag,
+    Answer, error, not_found, param, param_all, params, path_id, selection, with_etag,
 };
-use crate::sandbox::state::{SandboxState, lock};
-use crate::sandbox::values;
+use crate::sandbox::state::SandboxState;
 
 const VALUE_FIELDS: &[&str] = &[
     "id",
@@ -123,7 +121,7 @@ pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
         }
     };
     let query = param(&p, "query").map(str::to_lowercase);
-    let store = lock(&state.store);
+    let store = state.read();
     let matching = store.matters.values().filter(|m| {
         (ids.is_empty() || ids.contains(&m.id))
             && (statuses.is_empty() || statuses.contains(&m.status.to_ascii_lowercase()))
@@ -187,9 +185,9 @@ fn decode_token(token: &str) -> Option<u64> {
 }
 
 /// Finds a matter this token may open: 404 when absent, 403 when not permitted.
-fn check_access(state: &SandboxState, raw_id: &str) -> Result<u64, Response> {
+pub fn check_access(state: &SandboxState, raw_id: &str) -> Result<u64, Response> {
     let id = path_id(raw_id).ok_or_else(|| not_found("matter not found"))?;
-    let store = lock(&state.store);
+    let store = state.read();
     if !store.matters.contains_key(&id) {
         return Err(not_found(format!("matter {id} not found")));
     }
@@ -213,7 +211,7 @@ pub async fn get_one(
     let p = params(&uri);
     let selection = selection(&p, &MATTER_SCHEMA)?;
     let only = ids_param(&p, "custom_field_ids[]")?;
-    let store = lock(&state.store);
+    let store = state.read();
     let Some(m) = store.matters.get(&id) else {
         return Err(not_found("matter not found"));
     };
@@ -227,91 +225,6 @@ pub async fn get_one(
     }
     Ok(with_etag(
         json!({"data": selection.apply(&store.render_matter(m, &only))}),
-        &etag,
-    ))
-}
-
-pub async fn patch(
-    State(state): State<Arc<SandboxState>>,
-    Path(raw): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer {
-    let id = check_access(&state, &raw)?;
-    let p = params(&uri);
-    let selection = selection(&p, &MATTER_SCHEMA)?;
-    let data = data_object(&body)?;
-    let mut store = lock(&state.store);
-    let Some(current) = store.matters.get(&id) else {
-        return Err(not_found("matter not found"));
-    };
-    let etag = store.matter_etag(current);
-    if let Some(expected) = headers.get("if-match").and_then(|v| v.to_str().ok())
-        && expected != etag
-    {
-        return Err(error(
-            StatusCode::PRECONDITION_FAILED,
-            "PreconditionFailed",
-            "The matter has been changed since the given ETag; read it again",
-        ));
-    }
-    let mut description = None;
-    let mut status = None;
-    let mut changes = Vec::new();
-    for (key, value) in &data {
-        match key.as_str() {
-            "custom_field_values" => {
-                changes = values::plan(&store, id, value)
-                    .map_err(|m| error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", m))?;
-            }
-            "description" => match value.as_str() {
-                Some(d) => description = Some(d.to_string()),
-                None => {
-                    return Err(error(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "ValidationError",
-                        "description must be text",
-                    ));
-                }
-            },
-            "status" => match value.as_str() {
-                Some("open") => status = Some("Open"),
-                Some("pending") => status = Some("Pending"),
-                Some("closed") => status = Some("Closed"),
-                _ => {
-                    return Err(error(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "ValidationError",
-                        "status must be open, pending or closed",
-                    ));
-                }
-            },
-            other => {
-                return Err(error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "ValidationError",
-                    format!("{other} is not a valid attribute of a matter"),
-                ));
-            }
-        }
-    }
-    values::apply(&mut store, id, changes);
-    if let Some(m) = store.matters.get_mut(&id) {
-        if let Some(d) = description {
-            m.description = d;
-        }
-        if let Some(s) = status {
-            m.status = s;
-        }
-    }
-    state.count(|s| s.patches_applied += 1);
-    let Some(m) = store.matters.get(&id) else {
-        return Err(not_found("matter not found"));
-    };
-    let etag = store.matter_etag(m);
-    Ok(with_etag(
-        json!({"data": selection.apply(&store.render_matter(m, &BTreeSet::new()))}),
         &etag,
     ))
 }

@@ -1,11 +1,18 @@
-//! The sandbox's shared state: the store, tokens, rate windows, faults and counters.
+//! The sandbox's shared state: the store and its journal, tokens, rate windows, faults,
+//! counters, and the one way to change the store (`commit`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Serialize;
 
+use crate::sandbox::delta::Delta;
+use crate::sandbox::http::error;
+use crate::sandbox::journal::{Journal, Refusal};
+use crate::sandbox::observe::{Waits, WriteLog};
 use crate::sandbox::seed::Rng;
 use crate::sandbox::store::Store;
 
@@ -16,8 +23,11 @@ pub struct Faults {
     pub server_error: f64,
     /// Probability that a request starts a burst of three 429s for its token.
     pub rate_limit_burst: f64,
-    /// Probability of a connection reset; a PATCH is sometimes applied first.
+    /// Probability of a connection reset; half the time a PATCH or POST is applied first.
     pub connection_reset: f64,
+    /// Probability that a PATCH or POST is applied and then answered with a 502 carrying no
+    /// data, as when a gateway gives up on an answer that was on its way.
+    pub applied_then_error: f64,
     /// Added before every API answer.
     pub latency: Duration,
 }
@@ -32,6 +42,12 @@ pub struct SandboxStats {
     pub rate_limited: u64,
     pub faults_injected: u64,
     pub token_refreshes: u64,
+    /// Requests that came before the wait a 429 told their token to keep (100 ms tolerance).
+    pub early_requests: u64,
+    /// API answers by HTTP status, as the client received them.
+    pub by_status: BTreeMap<u16, u64>,
+    /// Journal lines this process appended (0 without a state folder).
+    pub journal_lines: u64,
 }
 
 #[derive(Debug)]
@@ -59,6 +75,12 @@ pub struct SandboxState {
     pub bursts: Mutex<HashMap<String, u32>>,
     pub faults: Mutex<Faults>,
     pub stats: Mutex<SandboxStats>,
+    /// Where changes are persisted; `None` keeps the account in memory only.
+    pub journal: Mutex<Option<Journal>>,
+    /// Matter PATCHes as the handler saw them.
+    pub writes: Mutex<WriteLog>,
+    /// Per token, until when a 429 told it to wait.
+    pub waits: Mutex<Waits>,
     pub rng: Mutex<Rng>,
     /// Requests per window per token.
     pub rate_limit: u32,
@@ -86,6 +108,54 @@ impl SandboxState {
 
     pub fn count(&self, f: impl FnOnce(&mut SandboxStats)) {
         f(&mut lock(&self.stats));
+    }
+
+    /// The store, after taking in what other processes sharing its folder wrote.
+    pub fn read(&self) -> MutexGuard<'_, Store> {
+        let mut store = lock(&self.store);
+        if let Some(journal) = lock(&self.journal).as_mut()
+            && let Err(e) = journal.sync(&mut store)
+        {
+            tracing::error!(error = %e, "could not read the sandbox journal; serving what is known");
+        }
+        store
+    }
+
+    /// Makes one change: `build` turns the current store into a change or a refusal; the
+    /// change is persisted (fsynced) before it is applied. Returns the store after it.
+    pub fn commit(
+        &self,
+        build: impl FnOnce(&Store) -> Result<Delta, Response>,
+    ) -> Result<MutexGuard<'_, Store>, Response> {
+        let mut store = lock(&self.store);
+        let mut journal = lock(&self.journal);
+        let persisted = journal.is_some();
+        let result = match journal.as_mut() {
+            Some(j) => j.write(&mut store, build),
+            None => build(&store).map_err(Refusal::Refused).and_then(|d| {
+                store
+                    .apply(d)
+                    .map_err(|e| Refusal::Failed(std::io::Error::other(e)))
+            }),
+        };
+        drop(journal);
+        match result {
+            Ok(()) => {
+                if persisted {
+                    self.count(|s| s.journal_lines += 1);
+                }
+                Ok(store)
+            }
+            Err(Refusal::Refused(answer)) => Err(answer),
+            Err(Refusal::Failed(e)) => {
+                tracing::error!(error = %e, "the sandbox could not save a change");
+                Err(error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    format!("the change was not saved: {e}"),
+                ))
+            }
+        }
     }
 
     pub fn new_secret(&self, prefix: &str) -> String {

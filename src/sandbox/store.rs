@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::field_type::FieldType;
@@ -43,7 +44,7 @@ pub struct MatterRec {
     pub version: u64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValueRec {
     /// The number in the value-instance id `"<type>-<number>"`, unique across the account.
     pub number: u64,
@@ -69,7 +70,7 @@ pub struct DocRec {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HookRec {
     pub id: u64,
     pub url: String,
@@ -156,13 +157,6 @@ impl Store {
             .iter()
             .filter_map(|n| self.values.get(n))
             .find(|v| v.def_id == def_id)
-    }
-
-    pub fn touch_matter(&mut self, matter_id: u64, at: DateTime<Utc>) {
-        if let Some(m) = self.matters.get_mut(&matter_id) {
-            m.version += 1;
-            m.updated_at = at;
-        }
     }
 
     /// A value as Clio renders it inside `custom_field_values`, with every field.

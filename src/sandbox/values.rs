@@ -1,13 +1,16 @@
-//! Custom field value writes as Clio applies them: per-type validation (422), the create,
-//! update and `_destroy` shapes, and the trap: an update id names a value anywhere in the account.
+//! Custom field value writes as Clio applies them: the create, update and `_destroy` shapes,
+//! all or nothing, and the trap: an update id names a value anywhere in the account.
 
-use chrono::{NaiveDate, NaiveTime, Utc};
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::field_type::FieldType;
-use crate::sandbox::store::{FieldDef, Store};
+use crate::sandbox::delta::Delta;
+use crate::sandbox::store::{Store, ValueRec};
+use crate::sandbox::validate::{as_u64, validate};
 
-/// One validated change, ready to apply.
+/// One validated change, ready to record.
 #[derive(Debug)]
 pub enum Change {
     Update { number: u64, value: Value },
@@ -15,22 +18,43 @@ pub enum Change {
     Destroy { number: u64 },
 }
 
+/// Why a PATCH's `custom_field_values` is refused: Clio's 403 or 422 message.
+#[derive(Debug, PartialEq)]
+pub enum Refused {
+    /// The value lives on a matter this token may not change.
+    Forbidden(String),
+    Invalid(String),
+}
+
+impl From<String> for Refused {
+    fn from(m: String) -> Refused {
+        Refused::Invalid(m)
+    }
+}
+
+impl From<&str> for Refused {
+    fn from(m: &str) -> Refused {
+        Refused::Invalid(m.to_string())
+    }
+}
+
 /// Validates every item of `custom_field_values` for a PATCH of `matter_id`; nothing is
-/// applied unless all are valid. Errors are Clio's 422 messages.
-pub fn plan(store: &Store, matter_id: u64, items: &Value) -> Result<Vec<Change>, String> {
+/// applied unless all are valid.
+pub fn plan(store: &Store, matter_id: u64, items: &Value) -> Result<Vec<Change>, Refused> {
     let items = items
         .as_array()
         .ok_or("custom_field_values must be an array")?;
     let mut changes = Vec::new();
+    let (mut named, mut creating) = (BTreeSet::new(), BTreeSet::new());
     for item in items {
         let obj = item
             .as_object()
             .ok_or("each custom_field_values entry must be an object")?;
         for key in obj.keys() {
             if !["id", "value", "custom_field", "_destroy"].contains(&key.as_str()) {
-                return Err(format!(
-                    "{key} is not a valid attribute of a custom field value"
-                ));
+                return Err(
+                    format!("{key} is not a valid attribute of a custom field value").into(),
+                );
             }
         }
         let destroy = obj
@@ -44,13 +68,28 @@ pub fn plan(store: &Store, matter_id: u64, items: &Value) -> Result<Vec<Change>,
                 .values
                 .get(&number)
                 .ok_or_else(|| format!("custom field value {id} could not be found"))?;
+            if store.forbidden.contains(&target.matter_id) {
+                return Err(Refused::Forbidden(format!(
+                    "You do not have permission to change custom field value {id}"
+                )));
+            }
             let def = store
                 .defs
                 .get(&target.def_id)
                 .ok_or("custom field not found")?;
+            if def.deleted {
+                return Err(format!(
+                    "custom field value {id} belongs to {}, a deleted custom field",
+                    def.name
+                )
+                .into());
+            }
+            if !named.insert(number) {
+                return Err(format!("custom field value {id} is given more than once").into());
+            }
             if destroy {
                 if def.required {
-                    return Err(format!("{} is required and cannot be removed", def.name));
+                    return Err(format!("{} is required and cannot be removed", def.name).into());
                 }
                 changes.push(Change::Destroy { number });
             } else {
@@ -70,11 +109,12 @@ pub fn plan(store: &Store, matter_id: u64, items: &Value) -> Result<Vec<Change>,
                 .get(&def_id)
                 .filter(|d| !d.deleted && d.parent_type == "Matter")
                 .ok_or_else(|| format!("custom field {def_id} does not exist for matters"))?;
-            if store.value_of(matter_id, def_id).is_some() {
+            if store.value_of(matter_id, def_id).is_some() || !creating.insert(def_id) {
                 return Err(format!(
                     "{} has already been taken on this matter; update its value by its id",
                     def.name
-                ));
+                )
+                .into());
             }
             let raw = obj.get("value").ok_or("value is missing")?;
             changes.push(Change::Create {
@@ -82,31 +122,50 @@ pub fn plan(store: &Store, matter_id: u64, items: &Value) -> Result<Vec<Change>,
                 value: validate(store, def, raw)?,
             });
         } else {
-            return Err("each custom_field_values entry needs an id or a custom_field".to_string());
+            return Err("each custom_field_values entry needs an id or a custom_field".into());
         }
     }
     Ok(changes)
 }
 
-/// Applies validated changes; returns the matters whose data changed.
-pub fn apply(store: &mut Store, matter_id: u64, changes: Vec<Change>) -> Vec<u64> {
-    let now = Utc::now();
+/// Records validated changes into `delta` at `now`: the values' post-states, and every
+/// matter they live on touched (its version and `updated_at`), `matter_id` always.
+pub fn record(
+    store: &Store,
+    matter_id: u64,
+    changes: Vec<Change>,
+    now: DateTime<Utc>,
+    delta: &mut Delta,
+) {
     let mut touched = vec![matter_id];
     for change in changes {
         match change {
             Change::Update { number, value } => {
-                if let Some(v) = store.values.get_mut(&number) {
-                    v.value = value;
-                    v.updated_at = now;
-                    v.version += 1;
+                if let Some(v) = store.values.get(&number) {
+                    delta.values.push(ValueRec {
+                        value,
+                        updated_at: now,
+                        version: v.version + 1,
+                        ..v.clone()
+                    });
                     touched.push(v.matter_id);
                 }
             }
             Change::Create { def_id, value } => {
-                store.add_value(matter_id, def_id, value, now);
+                delta.next.value += 1;
+                delta.values.push(ValueRec {
+                    number: delta.next.value,
+                    matter_id,
+                    def_id,
+                    value,
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                });
             }
             Change::Destroy { number } => {
-                if let Some(v) = store.remove_value(number) {
+                if let Some(v) = store.values.get(&number) {
+                    delta.destroyed.push(number);
                     touched.push(v.matter_id);
                 }
             }
@@ -114,14 +173,13 @@ pub fn apply(store: &mut Store, matter_id: u64, changes: Vec<Change>) -> Vec<u64
     }
     touched.sort_unstable();
     touched.dedup();
-    for m in &touched {
-        store.touch_matter(*m, now);
+    for m in touched.iter().filter_map(|m| store.matters.get(m)) {
+        delta.touch(m, now);
     }
-    touched
 }
 
 /// `"text_line-17"`, `"17"` or `17` -> 17. The type prefix is not checked, as on Clio.
-fn value_number(id: &Value) -> Option<u64> {
+pub fn value_number(id: &Value) -> Option<u64> {
     match id {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.rsplit('-').next()?.parse().ok(),
@@ -129,137 +187,64 @@ fn value_number(id: &Value) -> Option<u64> {
     }
 }
 
-fn as_u64(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::seed::{CLIENT_ADDRESS, FEE_QUOTE, OLD_NOTES, seed_store};
 
-fn text(v: &Value) -> Option<&str> {
-    v.as_str()
-}
-
-/// Checks a value against its field's type and returns it as stored.
-pub fn validate(store: &Store, def: &FieldDef, raw: &Value) -> Result<Value, String> {
-    let name = &def.name;
-    if raw.is_null() {
-        return Err(format!(
-            "{name}: value can't be blank; use _destroy to clear it"
-        ));
+    fn invalid(r: Result<Vec<Change>, Refused>) -> String {
+        match r {
+            Err(Refused::Invalid(m)) => m,
+            other => panic!("expected a 422, got {other:?}"),
+        }
     }
-    match def.field_type {
-        FieldType::TextLine | FieldType::TextArea => {
-            let s = text(raw).ok_or_else(|| format!("{name}: value must be text"))?;
-            let max = if def.field_type == FieldType::TextLine {
-                255
-            } else {
-                65_535
-            };
-            if s.chars().count() > max {
-                return Err(format!(
-                    "{name}: value is too long (maximum is {max} characters)"
-                ));
-            }
-            if def.field_type == FieldType::TextLine && s.contains('\n') {
-                return Err(format!(
-                    "{name}: a single-line text value cannot contain line breaks"
-                ));
-            }
-            Ok(json!(s))
-        }
-        FieldType::Picklist => {
-            let id = as_u64(raw).ok_or_else(|| {
-                format!("{name}: value must be the id of one of the field's picklist options")
-            })?;
-            match def.options.iter().find(|o| o.id == id) {
-                Some(o) if o.deleted_at.is_none() => Ok(json!(id)),
-                Some(_) => Err(format!("{name}: picklist option {id} has been deleted")),
-                None => Err(format!(
-                    "{name}: {id} is not a picklist option of this field"
-                )),
-            }
-        }
-        FieldType::Currency => {
-            let whole = match raw {
-                Value::Number(n) => n
-                    .as_i64()
-                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-                Value::String(s) if !s.contains('.') => s.trim().parse::<i64>().ok(),
-                _ => None,
-            };
-            whole
-                .map(|n| json!(n))
-                .ok_or_else(|| format!("{name}: currency must be a whole number without decimals"))
-        }
-        FieldType::Numeric => match raw {
-            Value::Number(_) => Ok(raw.clone()),
-            Value::String(s) => s
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .map(|f| json!(f))
-                .ok_or_else(|| format!("{name}: value must be a number")),
-            _ => Err(format!("{name}: value must be a number")),
-        },
-        FieldType::Date => {
-            let s = text(raw).unwrap_or("");
-            let ok = s.len() == 10 && NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok();
-            if ok {
-                Ok(json!(s))
-            } else {
-                Err(format!("{name}: {raw} is not a valid date (YYYY-MM-DD)"))
-            }
-        }
-        FieldType::Time => {
-            let s = text(raw).unwrap_or("");
-            let parsed = NaiveTime::parse_from_str(s, "%H:%M:%S")
-                .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"));
-            parsed
-                .map(|t| json!(t.format("%H:%M:%S").to_string()))
-                .map_err(|_| format!("{name}: {raw} is not a valid time (HH:MM or HH:MM:SS)"))
-        }
-        FieldType::Email => {
-            let s = text(raw).unwrap_or("");
-            let valid = s.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-                    && !s.chars().any(char::is_whitespace)
-                    && s.matches('@').count() == 1
-            });
-            if valid {
-                Ok(json!(s))
-            } else {
-                Err(format!("{name}: {raw} is not a valid email address"))
-            }
-        }
-        FieldType::Url => {
-            let s = text(raw).unwrap_or("");
-            let valid = url::Url::parse(s)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-            if valid {
-                Ok(json!(s))
-            } else {
-                Err(format!("{name}: {raw} is not a valid URL (http or https)"))
-            }
-        }
-        FieldType::Checkbox => match raw {
-            Value::Bool(b) => Ok(json!(b)),
-            Value::String(s) if s == "true" || s == "false" => Ok(json!(s == "true")),
-            _ => Err(format!("{name}: value must be true or false")),
-        },
-        FieldType::Matter => {
-            let id = as_u64(raw).filter(|id| store.matters.contains_key(id));
-            id.map(|id| json!(id))
-                .ok_or_else(|| format!("{name}: {raw} is not a matter of this account"))
-        }
-        FieldType::Contact => as_u64(raw)
-            .filter(|id| *id > 0)
-            .map(|id| json!(id))
-            .ok_or_else(|| format!("{name}: value must be a contact id")),
+
+    #[test]
+    fn two_creates_of_one_field_are_refused() {
+        let s = seed_store(60, 1);
+        let m = *s
+            .matters
+            .keys()
+            .find(|m| s.value_of(**m, FEE_QUOTE).is_none() && !s.forbidden.contains(m))
+            .unwrap();
+        let one = json!([{"custom_field": {"id": FEE_QUOTE}, "value": "1"}]);
+        assert_eq!(plan(&s, m, &one).unwrap().len(), 1);
+        let two = json!([{"custom_field": {"id": FEE_QUOTE}, "value": "1"}, {"custom_field": {"id": FEE_QUOTE}, "value": "2"}]);
+        assert!(invalid(plan(&s, m, &two)).contains("already been taken"));
+    }
+
+    #[test]
+    fn a_value_on_a_forbidden_matter_is_a_403_and_one_of_a_deleted_field_a_422() {
+        let s = seed_store(200, 1);
+        let open = *s.matters.keys().find(|m| !s.forbidden.contains(m)).unwrap();
+        let barred = s
+            .forbidden
+            .iter()
+            .find_map(|m| s.value_of(*m, CLIENT_ADDRESS))
+            .unwrap();
+        let items = json!([{"id": format!("text_line-{}", barred.number), "value": "x"}]);
+        assert!(matches!(plan(&s, open, &items), Err(Refused::Forbidden(_))));
+        let old = s
+            .values
+            .values()
+            .find(|v| v.def_id == OLD_NOTES && !s.forbidden.contains(&v.matter_id))
+            .unwrap();
+        let items = json!([{"id": format!("text_area-{}", old.number), "value": "x"}]);
+        assert!(invalid(plan(&s, old.matter_id, &items)).contains("deleted custom field"));
+        let items = json!([{"id": format!("text_area-{}", old.number), "_destroy": true}]);
+        assert!(invalid(plan(&s, old.matter_id, &items)).contains("deleted custom field"));
+    }
+
+    #[test]
+    fn a_value_named_twice_is_refused() {
+        let s = seed_store(20, 1);
+        let v = s
+            .values
+            .values()
+            .find(|v| v.def_id == CLIENT_ADDRESS)
+            .unwrap();
+        let id = format!("text_line-{}", v.number);
+        let items = json!([{"id": id, "value": "a"}, {"id": id, "_destroy": true}]);
+        assert!(invalid(plan(&s, v.matter_id, &items)).contains("more than once"));
     }
 }

@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
+use crate::sandbox::delta::Delta;
 use crate::sandbox::fields::Schema;
 use crate::sandbox::http::{
     Answer, data_object, error, json_ok, not_found, params, path_id, selection,
 };
-use crate::sandbox::state::{SandboxState, lock};
+use crate::sandbox::state::SandboxState;
 use crate::sandbox::store::{HookRec, etag, timestamp};
 
 const HOOK_SCHEMA: Schema = Schema {
@@ -120,32 +121,39 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
     let events = events(&data, model)?
         .unwrap_or_else(|| vec!["created".into(), "updated".into(), "deleted".into()]);
     let expires = expires_at(&data, Utc::now() + Duration::days(3))?;
-    let mut store = lock(&state.store);
-    store.next_webhook += 1;
-    let hook = HookRec {
-        id: store.next_webhook,
-        url: url.to_string(),
-        model: model.to_string(),
-        events,
-        fields: data
-            .get("fields")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        expires_at: expires,
-        created_at: Utc::now(),
-        version: 1,
-    };
-    let mut out = sel.apply(&render(&hook));
+    let fields = data
+        .get("fields")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let store = state.commit(|store| {
+        let mut delta = Delta::new(store);
+        delta.next.webhook += 1;
+        delta.webhooks.push(HookRec {
+            id: delta.next.webhook,
+            url: url.to_string(),
+            model: model.to_string(),
+            events,
+            fields,
+            expires_at: expires,
+            created_at: Utc::now(),
+            version: 1,
+        });
+        Ok(delta)
+    })?;
+    let hook = store
+        .webhooks
+        .get(&store.next_webhook)
+        .ok_or_else(|| not_found("webhook not found"))?;
+    let mut out = sel.apply(&render(hook));
     if sel.wants("shared_secret") {
         out["shared_secret"] = json!(state.new_secret("whsec"));
     }
-    store.webhooks.insert(hook.id, hook);
     Ok((StatusCode::CREATED, axum::Json(json!({"data": out}))).into_response())
 }
 
 pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
     let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
-    let store = lock(&state.store);
+    let store = state.read();
     let data: Vec<Value> = store
         .webhooks
         .values()
@@ -162,7 +170,7 @@ pub async fn get_one(
     uri: Uri,
 ) -> Answer {
     let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
-    let store = lock(&state.store);
+    let store = state.read();
     match path_id(&raw).and_then(|id| store.webhooks.get(&id)) {
         Some(h) => Ok(json_ok(json!({"data": sel.apply(&render(h))}))),
         None => Err(not_found("webhook not found")),
@@ -178,23 +186,37 @@ pub async fn update(
 ) -> Answer {
     let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
     let data = data_object(&body)?;
-    let mut store = lock(&state.store);
-    let Some(hook) = path_id(&raw).and_then(|id| store.webhooks.get_mut(&id)) else {
-        return Err(not_found("webhook not found"));
-    };
-    let at = expires_at(&data, hook.expires_at)?;
-    if let Some(ev) = events(&data, &hook.model)? {
-        hook.events = ev;
-    }
-    hook.expires_at = at;
-    hook.version += 1;
+    let id = path_id(&raw).ok_or_else(|| not_found("webhook not found"))?;
+    let store = state.commit(|store| {
+        let Some(hook) = store.webhooks.get(&id) else {
+            return Err(not_found("webhook not found"));
+        };
+        let mut after = hook.clone();
+        after.expires_at = expires_at(&data, hook.expires_at)?;
+        if let Some(ev) = events(&data, &hook.model)? {
+            after.events = ev;
+        }
+        after.version += 1;
+        let mut delta = Delta::new(store);
+        delta.webhooks.push(after);
+        Ok(delta)
+    })?;
+    let hook = store
+        .webhooks
+        .get(&id)
+        .ok_or_else(|| not_found("webhook not found"))?;
     Ok(json_ok(json!({"data": sel.apply(&render(hook))})))
 }
 
 pub async fn delete(State(state): State<Arc<SandboxState>>, Path(raw): Path<String>) -> Answer {
-    let mut store = lock(&state.store);
-    match path_id(&raw).and_then(|id| store.webhooks.remove(&id)) {
-        Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
-        None => Err(not_found("webhook not found")),
-    }
+    let id = path_id(&raw).ok_or_else(|| not_found("webhook not found"))?;
+    drop(state.commit(|store| {
+        if !store.webhooks.contains_key(&id) {
+            return Err(not_found("webhook not found"));
+        }
+        let mut delta = Delta::new(store);
+        delta.deleted_webhooks.push(id);
+        Ok(delta)
+    })?);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,0 +1,60 @@
+//! The sandbox's routes: Clio's API under `/api/v4` behind the gate, OAuth, and the storage
+//! host that takes document bytes.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+
+use crate::sandbox::state::SandboxState;
+use crate::sandbox::{account, documents, gate, http, matter_patch, matters, webhooks};
+
+pub fn router(state: Arc<SandboxState>) -> Router {
+    let api = Router::new()
+        .route("/users/who_am_i", get(account::who_am_i))
+        .route("/users/who_am_i.json", get(account::who_am_i))
+        .route("/custom_fields", get(account::list_fields))
+        .route("/custom_fields.json", get(account::list_fields))
+        .route("/custom_fields/{id}", get(account::get_field))
+        .route("/matters", get(matters::list))
+        .route("/matters.json", get(matters::list))
+        .route(
+            "/matters/{id}",
+            get(matters::get_one).patch(matter_patch::patch),
+        )
+        .route("/documents", post(documents::create).get(documents::list))
+        .route(
+            "/documents.json",
+            post(documents::create).get(documents::list),
+        )
+        .route(
+            "/documents/{id}",
+            get(documents::get_one).patch(documents::update),
+        )
+        .route("/webhooks", post(webhooks::create).get(webhooks::list))
+        .route("/webhooks.json", post(webhooks::create).get(webhooks::list))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::get_one)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .fallback(|| async {
+            http::error(
+                axum::http::StatusCode::NOT_FOUND,
+                "NotFound",
+                "no such endpoint",
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gate::api_gate,
+        ));
+    Router::new()
+        .nest("/api/v4", api)
+        .route("/oauth/token", post(account::token))
+        .route("/sandbox-storage/{uuid}", put(documents::put_bytes))
+        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .with_state(state)
+}
