@@ -11,8 +11,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use clio_mcp::clio::matters::{VALUE_READ_FIELDS, ValueWrite};
+use clio_mcp::clio::matters::VALUE_READ_FIELDS;
 use clio_mcp::clio::types::Matter;
+use clio_mcp::clio::writes::ValueWrite;
 use clio_mcp::clio::{ApiRequest, ClioClient, Method, RetryPolicy};
 use clio_mcp::sandbox::seed::{CLIENT_ADDRESS, FEE_QUOTE, MAILING_ADDRESS, OPPOSING_PARTY};
 use clio_mcp::sandbox::{Sandbox, SandboxOptions};
@@ -63,9 +64,10 @@ fn value_id(m: &Matter, definition: u64) -> String {
         .unwrap()
 }
 
-async fn write(c: &ClioClient, id: u64, w: ValueWrite) -> Matter {
+/// Reads matter `id`, then writes what `make` builds from that read.
+async fn write(c: &ClioClient, id: u64, make: impl FnOnce(&Matter) -> ValueWrite) -> Matter {
     let m = read(c, id).await;
-    c.write_custom_field_values(id, m.etag.as_deref().unwrap(), &[w], VALUE_READ_FIELDS)
+    c.write_custom_field_values(&m, &[make(&m)], VALUE_READ_FIELDS)
         .await
         .unwrap()
 }
@@ -115,22 +117,18 @@ async fn every_write_is_there_for_the_next_sandbox_on_the_folder() {
     let created = pick(0, FEE_QUOTE);
     let destroyed = pick(MAILING_ADDRESS, 0);
     let edited = pick(OPPOSING_PARTY, 0);
-    let m = read(&c, updated).await;
-    let update = ValueWrite::Update {
-        value_id: value_id(&m, CLIENT_ADDRESS),
-        value: json!("1 PERSISTED WAY"),
-    };
-    write(&c, updated, update).await;
-    let create = ValueWrite::Create {
-        definition_id: FEE_QUOTE,
-        value: json!("2500"),
-    };
-    let after_create = write(&c, created, create).await;
-    let m = read(&c, destroyed).await;
-    let destroy = ValueWrite::Destroy {
-        value_id: value_id(&m, MAILING_ADDRESS),
-    };
-    write(&c, destroyed, destroy).await;
+    write(&c, updated, |m| {
+        ValueWrite::set(m, CLIENT_ADDRESS, json!("1 PERSISTED WAY"))
+    })
+    .await;
+    let after_create = write(&c, created, |m| {
+        ValueWrite::set(m, FEE_QUOTE, json!("2500"))
+    })
+    .await;
+    write(&c, destroyed, |m| {
+        ValueWrite::clear(m, MAILING_ADDRESS).unwrap()
+    })
+    .await;
     let m = read(&c, updated).await;
     let rename = ApiRequest::new(Method::PATCH, format!("matters/{updated}.json"))
         .json(json!({"data": {"description": "Persisted v. Journal", "status": "pending"}}))
@@ -172,15 +170,7 @@ async fn every_write_is_there_for_the_next_sandbox_on_the_folder() {
     // The counters carried on: new records get new ids, never one given out before.
     let old_number = value_id(&after_create, FEE_QUOTE);
     let next = matters_where(&b, 0, FEE_QUOTE)[0];
-    let again = write(
-        &c,
-        next,
-        ValueWrite::Create {
-            definition_id: FEE_QUOTE,
-            value: json!("10"),
-        },
-    )
-    .await;
+    let again = write(&c, next, |m| ValueWrite::set(m, FEE_QUOTE, json!("10"))).await;
     let number = |id: &str| id.rsplit('-').next().unwrap().parse::<u64>().unwrap();
     assert_eq!(
         number(&value_id(&again, FEE_QUOTE)),
@@ -201,16 +191,12 @@ async fn two_sandboxes_on_one_folder_share_the_account() {
     let (ca, cb) = (client(&a), client(&b));
     let id = matters_where(&a, CLIENT_ADDRESS, 0)[0];
     let m = read(&ca, id).await;
-    let vid = value_id(&m, CLIENT_ADDRESS);
-    let update = |v: &str| ValueWrite::Update {
-        value_id: vid.clone(),
-        value: json!(v),
-    };
+    let update = |v: &'static str| move |m: &Matter| ValueWrite::set(m, CLIENT_ADDRESS, json!(v));
     write(&ca, id, update("FROM A")).await;
     assert_eq!(b.value(id, CLIENT_ADDRESS), Some(json!("FROM A")));
     // B's stale etag is refused, as Clio refuses another user's.
     let stale = cb
-        .write_custom_field_values(id, m.etag.as_deref().unwrap(), &[update("STALE")], "id")
+        .write_custom_field_values(&m, &[update("STALE")(&m)], "id")
         .await
         .unwrap_err();
     assert!(stale.is_precondition_failed(), "{stale}");
@@ -225,13 +211,10 @@ async fn a_torn_last_journal_line_is_ignored_and_cut_away() {
     let a = on(dir.path(), 20, 1).await.unwrap();
     let c = client(&a);
     let id = matters_where(&a, CLIENT_ADDRESS, 0)[0];
-    let m = read(&c, id).await;
-    let vid = value_id(&m, CLIENT_ADDRESS);
-    let update = |v: &str| ValueWrite::Update {
-        value_id: vid.clone(),
-        value: json!(v),
-    };
-    write(&c, id, update("ANSWERED")).await;
+    write(&c, id, |m| {
+        ValueWrite::set(m, CLIENT_ADDRESS, json!("ANSWERED"))
+    })
+    .await;
     a.stop().await;
     let journal = dir.path().join("journal.jsonl");
     let whole = std::fs::read(&journal).unwrap();
@@ -247,7 +230,10 @@ async fn a_torn_last_journal_line_is_ignored_and_cut_away() {
         whole,
         "the torn line is cut away"
     );
-    write(&client(&b), id, update("AFTER")).await;
+    write(&client(&b), id, |m| {
+        ValueWrite::set(m, CLIENT_ADDRESS, json!("AFTER"))
+    })
+    .await;
     b.stop().await;
     let c = on(dir.path(), 20, 1).await.unwrap();
     assert_eq!(c.value(id, CLIENT_ADDRESS), Some(json!("AFTER")));
@@ -300,11 +286,11 @@ async fn reset_starts_the_account_afresh_from_the_seed() {
     let seeded = read(&client(&fresh), id).await;
     let a = on(dir.path(), 20, 1).await.unwrap();
     let c = client(&a);
-    let update = ValueWrite::Update {
-        value_id: value_id(&seeded, CLIENT_ADDRESS),
-        value: json!("CHANGED"),
-    };
-    write(&c, id, update).await;
+    assert!(value_id(&seeded, CLIENT_ADDRESS).starts_with("text_line-"));
+    write(&c, id, |m| {
+        ValueWrite::set(m, CLIENT_ADDRESS, json!("CHANGED"))
+    })
+    .await;
     a.stop().await;
     assert!(Sandbox::reset(dir.path()).unwrap());
     let b = on(dir.path(), 20, 1).await.unwrap();
@@ -328,21 +314,19 @@ async fn a_journaled_patch_stays_fast() {
         .unwrap();
         let c = client(&sb);
         let id = matters_where(&sb, CLIENT_ADDRESS, 0)[0];
-        let m = read(&c, id).await;
-        let vid = value_id(&m, CLIENT_ADDRESS);
-        let mut etag = m.etag.unwrap();
+        let mut m = read(&c, id).await;
         let n = 100;
         let started = Instant::now();
         for i in 0..n {
-            let w = [ValueWrite::Update {
-                value_id: vid.clone(),
-                value: json!(format!("{i} FAST ST")),
-            }];
-            etag = c
-                .write_custom_field_values(id, &etag, &w, "id,etag")
+            let w = [ValueWrite::set(
+                &m,
+                CLIENT_ADDRESS,
+                json!(format!("{i} FAST ST")),
+            )];
+            // Each answer is the read the next write is made from.
+            m = c
+                .write_custom_field_values(&m, &w, VALUE_READ_FIELDS)
                 .await
-                .unwrap()
-                .etag
                 .unwrap();
         }
         means.push(started.elapsed().as_secs_f64() * 1000.0 / f64::from(n));
@@ -388,12 +372,10 @@ async fn the_sandbox_flag_keeps_one_account_between_commands() {
         .unwrap();
     let sb = first.sandbox.as_ref().unwrap();
     let id = matters_where(sb, CLIENT_ADDRESS, 0)[0];
-    let m = read(&first.client, id).await;
-    let update = ValueWrite::Update {
-        value_id: value_id(&m, CLIENT_ADDRESS),
-        value: json!("FROM THE FIRST COMMAND"),
-    };
-    let written = write(&first.client, id, update).await;
+    let written = write(&first.client, id, |m| {
+        ValueWrite::set(m, CLIENT_ADDRESS, json!("FROM THE FIRST COMMAND"))
+    })
+    .await;
     first.sandbox.unwrap().stop().await;
     let account = clio_mcp::app::sandbox_account_dir(home.path());
     assert!(account.join("journal.jsonl").exists(), "{account:?}");

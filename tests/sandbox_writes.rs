@@ -7,8 +7,10 @@
 
 use std::num::NonZeroU32;
 
-use clio_mcp::clio::matters::{VALUE_READ_FIELDS, ValueWrite};
+use clio_mcp::clio::Method;
+use clio_mcp::clio::matters::VALUE_READ_FIELDS;
 use clio_mcp::clio::types::Matter;
+use clio_mcp::clio::writes::ValueWrite;
 use clio_mcp::clio::{ApiRequest, ClioClient, RetryPolicy};
 use clio_mcp::sandbox::seed::{CLIENT_ADDRESS, CLIENT_PHONE, FEE_QUOTE, OLD_NOTES, PRACTICE_AREA};
 use clio_mcp::sandbox::{Faults, Sandbox, SandboxOptions};
@@ -281,17 +283,16 @@ async fn the_write_log_shows_if_match_and_where_each_named_value_lives() {
     let id = matters_where(&sb, CLIENT_ADDRESS, FEE_QUOTE)[0];
     let m = read(&c, id).await;
     let writes = [
-        ValueWrite::Update {
-            value_id: sb.value_instance_id(id, CLIENT_ADDRESS).unwrap(),
-            value: json!("1 RIGHT PLACE"),
-        },
-        ValueWrite::Create {
-            definition_id: FEE_QUOTE,
-            value: json!("900"),
-        },
+        ValueWrite::set(&m, CLIENT_ADDRESS, json!("1 RIGHT PLACE")),
+        ValueWrite::set(&m, FEE_QUOTE, json!("900")),
     ];
+    assert_eq!(
+        writes[0].value_instance_id(),
+        sb.value_instance_id(id, CLIENT_ADDRESS).as_deref()
+    );
+    assert!(writes[1].is_create());
     let after = c
-        .write_custom_field_values(id, m.etag.as_deref().unwrap(), &writes, "id,etag")
+        .write_custom_field_values(&m, &writes, "id,etag")
         .await
         .unwrap();
     // The trap: a definition id where the value-instance id belongs.
@@ -310,13 +311,14 @@ async fn the_write_log_shows_if_match_and_where_each_named_value_lives() {
         "numeric" | "currency" => json!("1"),
         _ => json!("1 WRONG PLACE"),
     };
-    let wrong = [ValueWrite::Update {
-        value_id: format!("text_line-{CLIENT_ADDRESS}"),
-        value: planted,
-    }];
-    c.write_custom_field_values(id, after.etag.as_deref().unwrap(), &wrong, "id")
-        .await
-        .unwrap();
+    // Sent by hand: clio-mcp's typed writes cannot express it.
+    let wrong = ApiRequest::new(Method::PATCH, format!("matters/{id}.json"))
+        .query("fields", "id")
+        .if_match(after.etag.clone().unwrap())
+        .json(json!({"data": {"custom_field_values": [
+            {"id": format!("text_line-{CLIENT_ADDRESS}"), "value": planted}
+        ]}}));
+    c.send(wrong).await.unwrap();
     let log = sb.write_log();
     assert_eq!(log.len(), 2);
     assert!(
