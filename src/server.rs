@@ -1,9 +1,11 @@
 //! The MCP server: how it is built on the process's services, what it tells a client
 //! (identity, instructions), and the one place tool and prompt calls are routed.
 
+pub mod frames;
 pub mod http;
 mod methods;
 mod prompts;
+pub mod stdio;
 
 use std::path::Path;
 
