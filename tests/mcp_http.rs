@@ -1,4 +1,4 @@
-//! Streamable HTTP over real sockets: initialize, Host/Origin checks, body cap, bearer token.
+//! Streamable HTTP over real sockets: initialize, exact Host/Origin checks, body cap, bearer token.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
@@ -93,15 +93,137 @@ async fn an_rmcp_client_initializes_and_calls_over_http() {
 }
 
 #[tokio::test]
-async fn a_raw_initialize_from_a_loopback_origin_succeeds() {
+async fn the_servers_own_origins_are_accepted() {
     let r = start(HttpSecurity::default()).await;
-    let resp = post(
+    let port = r.addr.port();
+    for origin in [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+        format!("http://[::1]:{port}"),
+        format!("HTTP://LocalHost:{port}"),
+    ] {
+        let resp = post(r.addr, &[("origin", &origin)], initialize_body()).await;
+        assert_eq!(resp.status(), 200, "{origin}");
+    }
+}
+
+/// A 403 with a short plain reason, nothing else.
+async fn assert_refused(resp: reqwest::Response, what: &str) {
+    assert_eq!(resp.status(), 403, "{what}");
+    let content_type = resp.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(
+        content_type.starts_with("text/plain"),
+        "{what}: {content_type}"
+    );
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.starts_with("Forbidden: ") && body.len() < 80,
+        "{what}: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_page_on_another_local_port_or_scheme_is_refused() {
+    let r = start(HttpSecurity::default()).await;
+    let port = r.addr.port();
+    for origin in [
+        "http://127.0.0.1:1".to_string(),
+        "http://localhost:3000".to_string(),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        format!("http://localhost:{}", port.wrapping_sub(1)),
+        format!("https://127.0.0.1:{port}"),
+        format!("ws://127.0.0.1:{port}"),
+        "http://127.0.0.1".to_string(),
+        format!("http://127.0.0.1:{port}.evil.example"),
+        format!("http://127.0.0.1:{port}/mcp"),
+        format!("http://evil@127.0.0.1:{port}"),
+        "null".to_string(),
+        "".to_string(),
+    ] {
+        let resp = post(r.addr, &[("origin", &origin)], initialize_body()).await;
+        assert_refused(resp, &origin).await;
+    }
+    let own = format!("http://127.0.0.1:{port}");
+    let two = post(
         r.addr,
-        &[("origin", "http://localhost:3000")],
+        &[("origin", &own), ("origin", "http://127.0.0.1:1")],
         initialize_body(),
     )
     .await;
-    assert_eq!(resp.status(), 200);
+    assert_refused(two, "two Origin headers").await;
+}
+
+#[tokio::test]
+async fn a_host_header_must_name_an_allowed_host_with_the_bound_port() {
+    let r = start(HttpSecurity::default()).await;
+    let port = r.addr.port();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        format!("LOCALHOST:{port}"),
+    ] {
+        let resp = post(r.addr, &[("host", &host)], initialize_body()).await;
+        assert_eq!(resp.status(), 200, "{host}");
+    }
+    for host in [
+        format!("127.0.0.1:{port}.evil.example"),
+        format!("127.0.0.1:{port}@evil.example"),
+        format!("evil.example:{port}"),
+        format!("localhost.:{port}"),
+        format!("127.0.0.1:0{port}"),
+        format!("127.0.0.1:{port}:{port}"),
+        "127.0.0.1:1".to_string(),
+        format!("localhost:{}", port.wrapping_add(1)),
+        // No port means port 80, which this server is not on.
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+    ] {
+        let resp = post(r.addr, &[("host", &host)], initialize_body()).await;
+        assert_refused(resp, &host).await;
+    }
+}
+
+#[tokio::test]
+async fn allow_host_and_allow_origin_entries_match_exactly() {
+    let r = start(HttpSecurity {
+        extra_hosts: vec!["mcp.example.com".into(), "proxy.example:8443".into()],
+        extra_origins: vec![
+            "http://localhost:3000".into(),
+            "https://app.example.com".into(),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let port = r.addr.port();
+    let hosts = [
+        // A bare --allow-host name: the bound port, or no port (a proxy forwarding it).
+        ("mcp.example.com".to_string(), 200),
+        (format!("mcp.example.com:{port}"), 200),
+        ("mcp.example.com:1".to_string(), 403),
+        ("sub.mcp.example.com".to_string(), 403),
+        // name:port: that port only; no port means 80 or 443, and 8443 is neither.
+        ("proxy.example:8443".to_string(), 200),
+        ("proxy.example".to_string(), 403),
+        (format!("proxy.example:{port}"), 403),
+    ];
+    for (host, status) in hosts {
+        let resp = post(r.addr, &[("host", &host)], initialize_body()).await;
+        assert_eq!(resp.status(), status, "Host: {host}");
+    }
+    let origins = [
+        ("http://localhost:3000", 200),
+        ("http://localhost:3001", 403),
+        ("https://localhost:3000", 403),
+        ("https://app.example.com", 200),
+        ("https://app.example.com:443", 200),
+        ("https://app.example.com:8443", 403),
+        ("http://app.example.com", 403),
+    ];
+    for (origin, status) in origins {
+        let resp = post(r.addr, &[("origin", origin)], initialize_body()).await;
+        assert_eq!(resp.status(), status, "Origin: {origin}");
+    }
 }
 
 #[tokio::test]
