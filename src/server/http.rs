@@ -1,24 +1,28 @@
 //! The streamable HTTP transport at `/mcp`, wrapped in the security layers.
 //!
 //! From the outside in: the exact Host/Origin check (403), the bearer check when a token is
-//! set (401), the body cap (413), then rmcp.
+//! set (401), the body check (413 over the cap; 400 with a JSON-RPC error for a body that is
+//! not one JSON-RPC message), then rmcp.
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
+use super::frames::{self, Checked, FrameError};
 use crate::handler::ClioMcpServer;
 use crate::http_security::{HttpSecurity, RebindingGuard, Refusal, bearer_matches};
 
 /// The axum app: `/mcp` behind the Host/Origin check, the bearer check when a token is
-/// configured, and the body cap. `addr` is the bound address (for the Host allow-list).
+/// configured, and the body check. `addr` is the bound address (for the Host allow-list).
 pub fn app(
     server: ClioMcpServer,
     security: &HttpSecurity,
@@ -33,9 +37,13 @@ pub fn app(
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    let mut router = axum::Router::new().nest_service("/mcp", mcp).layer(
-        tower_http::limit::RequestBodyLimitLayer::new(security.max_body_bytes),
-    );
+    let mut router =
+        axum::Router::new()
+            .nest_service("/mcp", mcp)
+            .layer(axum::middleware::from_fn_with_state(
+                security.max_body_bytes,
+                check_body,
+            ));
     if let Some(token) = &security.bearer_token {
         router = router.layer(axum::middleware::from_fn_with_state(
             Arc::new(token.clone()),
@@ -120,4 +128,59 @@ async fn require_bearer(
             .into_response();
     }
     next.run(req).await
+}
+
+/// Whether the body is declared JSON (else rmcp answers 415, which is right).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim())
+        .is_some_and(|essence| essence.eq_ignore_ascii_case("application/json"))
+}
+
+/// Reads a JSON POST body under the cap and lets through only one JSON-RPC message.
+async fn check_body(State(max): State<usize>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST || !is_json(req.headers()) {
+        return next.run(req).await;
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max as u64) {
+        return too_large(max);
+    }
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return jsonrpc_error(&FrameError::unreadable());
+        };
+        if bytes.len() + chunk.len() > max {
+            return too_large(max);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    match frames::check(&bytes) {
+        Checked::Message(_) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Checked::Ignored => StatusCode::ACCEPTED.into_response(),
+        Checked::Rejected(error) => jsonrpc_error(&error),
+    }
+}
+
+fn too_large(max: usize) -> Response {
+    let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+    let reason = format!("Payload Too Large: request bodies are capped at {max} bytes");
+    (StatusCode::PAYLOAD_TOO_LARGE, plain, reason).into_response()
+}
+
+fn jsonrpc_error(error: &FrameError) -> Response {
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    (StatusCode::BAD_REQUEST, json, error.to_json().to_string()).into_response()
 }
