@@ -1,5 +1,7 @@
 //! HTTP transport security: loopback-only by default, a bearer token required to go remote,
-//! Host and Origin allow-lists against DNS rebinding, and a request body cap.
+//! exact Host and Origin allow-lists against DNS rebinding, and a request body cap.
+
+mod rebinding;
 
 use std::net::SocketAddr;
 
@@ -7,22 +9,14 @@ use rmcp::transport::streamable_http_server::StreamableHttpServerConfig;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
+pub use rebinding::{RebindingGuard, Refusal};
+
 /// The shortest bearer token accepted.
 pub const MIN_TOKEN_CHARS: usize = 32;
 /// Request bodies larger than this are refused with 413.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The environment variable holding the bearer token.
 pub const TOKEN_ENV: &str = "CLIO_MCP_HTTP_TOKEN";
-
-const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
-const LOOPBACK_ORIGINS: [&str; 6] = [
-    "http://localhost:*",
-    "http://127.0.0.1:*",
-    "http://[::1]:*",
-    "https://localhost:*",
-    "https://127.0.0.1:*",
-    "https://[::1]:*",
-];
 
 /// How the HTTP transport protects itself. `Default` is the safe choice: loopback only, no
 /// extra hosts or origins, 1 MiB bodies.
@@ -32,9 +26,10 @@ pub struct HttpSecurity {
     pub allow_remote: bool,
     /// When set, every request must carry `Authorization: Bearer <token>`.
     pub bearer_token: Option<SecretString>,
-    /// Host names accepted besides loopback (e.g. the public name behind a proxy).
+    /// Host names accepted besides loopback (e.g. the public name behind a proxy), as `name`
+    /// (the bound port, or none) or `name:port` (that port); see [`RebindingGuard`].
     pub extra_hosts: Vec<String>,
-    /// Origins accepted besides loopback ones, as `scheme://host:port`.
+    /// Origins accepted besides the server's own, as `scheme://host:port`, matched exactly.
     pub extra_origins: Vec<String>,
     pub max_body_bytes: usize,
 }
@@ -80,11 +75,35 @@ pub enum HttpSecurityError {
         "{TOKEN_ENV} is too short ({len} characters): use a random token of at least {MIN_TOKEN_CHARS}"
     )]
     TokenTooShort { len: usize },
+    #[error("--allow-host `{entry}` is not a host name, host:port, [IPv6] or [IPv6]:port")]
+    InvalidAllowedHost { entry: String },
+    #[error(
+        "--allow-origin `{entry}` is not an origin: write scheme://host:port, \
+         e.g. http://localhost:3000"
+    )]
+    InvalidAllowedOrigin { entry: String },
 }
 
 impl HttpSecurity {
-    /// Refuses a bind address this configuration does not make safe.
+    /// Refuses a bind address this configuration does not make safe, and allow-list entries
+    /// that would match nothing.
     pub fn check_bind(&self, addr: SocketAddr) -> Result<(), HttpSecurityError> {
+        if let Some(entry) = self
+            .extra_hosts
+            .iter()
+            .find(|h| rebinding::parse_host_entry(h).is_none())
+        {
+            let entry = entry.clone();
+            return Err(HttpSecurityError::InvalidAllowedHost { entry });
+        }
+        if let Some(entry) = self
+            .extra_origins
+            .iter()
+            .find(|o| rebinding::parse_origin(o).is_none())
+        {
+            let entry = entry.clone();
+            return Err(HttpSecurityError::InvalidAllowedOrigin { entry });
+        }
         if let Some(token) = &self.bearer_token {
             let len = token.expose_secret().chars().count();
             if len < MIN_TOKEN_CHARS {
@@ -103,32 +122,18 @@ impl HttpSecurity {
         Ok(())
     }
 
-    /// Host names accepted in `Host`: loopback, the bound address (unless a wildcard), extras.
-    pub fn allowed_hosts(&self, addr: SocketAddr) -> Vec<String> {
-        let mut hosts: Vec<String> = LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect();
-        if !addr.ip().is_unspecified() && !addr.ip().is_loopback() {
-            hosts.push(addr.ip().to_string());
-        }
-        hosts.extend(self.extra_hosts.iter().cloned());
-        hosts
+    /// The exact Host and Origin checks for a server bound to `addr`.
+    pub fn guard(&self, addr: SocketAddr) -> RebindingGuard {
+        RebindingGuard::new(addr, &self.extra_hosts, &self.extra_origins)
     }
 
-    /// Origins accepted when a request carries an `Origin` header.
-    pub fn allowed_origins(&self) -> Vec<String> {
-        let mut origins: Vec<String> = LOOPBACK_ORIGINS.iter().map(|o| o.to_string()).collect();
-        origins.extend(self.extra_origins.iter().cloned());
-        origins
-    }
-
-    /// Applies the Host, Origin and body-size rules to rmcp's transport config.
-    pub fn apply(
-        &self,
-        config: StreamableHttpServerConfig,
-        addr: SocketAddr,
-    ) -> StreamableHttpServerConfig {
+    /// Applies the body cap to rmcp's transport config and turns off rmcp's own Host and
+    /// Origin checks: [`RebindingGuard`] runs in front of it and is exact, where rmcp lets a
+    /// portless entry match any port and answers a malformed Host with 400.
+    pub fn apply(&self, config: StreamableHttpServerConfig) -> StreamableHttpServerConfig {
         config
-            .with_allowed_hosts(self.allowed_hosts(addr))
-            .with_allowed_origins(self.allowed_origins())
+            .disable_allowed_hosts()
+            .disable_allowed_origins()
             .with_max_request_body_bytes(self.max_body_bytes)
     }
 }
@@ -224,21 +229,53 @@ mod tests {
     }
 
     #[test]
-    fn allowed_hosts_add_the_bound_address_but_not_a_wildcard() {
-        let s = HttpSecurity::default();
-        assert!(
-            s.allowed_hosts(addr("10.0.0.5:1"))
-                .contains(&"10.0.0.5".to_string())
-        );
-        assert!(
-            !s.allowed_hosts(addr("0.0.0.0:1"))
-                .contains(&"0.0.0.0".to_string())
-        );
-        assert!(
-            s.allowed_origins()
-                .iter()
-                .all(|o| o.contains("localhost") || o.contains("127.0.0.1") || o.contains("::1"))
-        );
+    fn allow_list_entries_that_match_nothing_stop_start_up() {
+        for entry in ["", "evil.example:8787.x", "a b", "http://x.example"] {
+            let s = HttpSecurity {
+                extra_hosts: vec![entry.to_string()],
+                ..Default::default()
+            };
+            assert!(
+                matches!(
+                    s.check_bind(addr("127.0.0.1:1")),
+                    Err(HttpSecurityError::InvalidAllowedHost { .. })
+                ),
+                "{entry}"
+            );
+        }
+        for entry in [
+            "*",
+            "null",
+            "localhost:3000",
+            "http://x.example/path",
+            "http://x:*",
+        ] {
+            let s = HttpSecurity {
+                extra_origins: vec![entry.to_string()],
+                ..Default::default()
+            };
+            assert!(
+                matches!(
+                    s.check_bind(addr("127.0.0.1:1")),
+                    Err(HttpSecurityError::InvalidAllowedOrigin { .. })
+                ),
+                "{entry}"
+            );
+        }
+        let fine = HttpSecurity {
+            extra_hosts: vec!["mcp.example.com".into(), "[::1]:9000".into(), "::2".into()],
+            extra_origins: vec!["http://localhost:3000".into(), "https://app.example".into()],
+            ..Default::default()
+        };
+        assert!(fine.check_bind(addr("127.0.0.1:1")).is_ok());
+    }
+
+    #[test]
+    fn rmcps_own_host_and_origin_checks_are_off_behind_the_guard() {
+        let config = HttpSecurity::default().apply(StreamableHttpServerConfig::default());
+        assert!(config.allowed_hosts.is_empty());
+        assert!(config.allowed_origins.is_empty());
+        assert_eq!(config.max_request_body_bytes, DEFAULT_MAX_BODY_BYTES);
     }
 
     #[test]

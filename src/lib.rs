@@ -6,9 +6,9 @@
 //! below, and no two modules name each other (`tests/architecture.rs` fails otherwise):
 //!
 //! 1. **Faces**: the command line ([`cli`], with `main.rs` parsing and handing over), the
-//!    MCP server ([`server`]: identity, instructions, routing, the HTTP transport), its
-//!    tools ([`tools`], one file per tool) and the handler type they are methods on
-//!    ([`handler`]).
+//!    MCP server ([`server`]: identity, instructions, routing, the stdio and HTTP
+//!    transports and their checks of raw frames), its tools ([`tools`], one file per
+//!    tool) and the handler type they are methods on ([`handler`]).
 //! 2. **The process** ([`app`]): builds the one Clio client, opens the state folder and the
 //!    services on them, for `serve`, the demo and every command.
 //! 3. **Services**: proposals and plans ([`plan`]), write jobs, approvals, single writes

@@ -1,13 +1,17 @@
 //! The MCP server: how it is built on the process's services, what it tells a client
 //! (identity, instructions), and the one place tool and prompt calls are routed.
 
+pub mod frames;
 pub mod http;
+mod methods;
 mod prompts;
+pub mod stdio;
 
 use std::path::Path;
 
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{ServerHandler, prompt_handler, tool_handler};
+use rmcp::model::{CustomRequest, CustomResult, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::service::{RequestContext, RoleServer};
+use rmcp::{ErrorData, ServerHandler, prompt_handler, tool_handler};
 
 use crate::app::{Services, StartError, open_state};
 use crate::clio::ClioClient;
@@ -65,5 +69,18 @@ impl ServerHandler for ClioMcpServer {
                 .with_title("Clio MCP"),
         )
         .with_instructions(INSTRUCTIONS)
+    }
+
+    /// A request rmcp could not type: malformed params of a known method are -32602, only
+    /// an unknown method is -32601.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        Err(methods::untyped_request_error(
+            &request.method,
+            request.params.as_ref(),
+        ))
     }
 }

@@ -11,7 +11,7 @@ use crate::app::connect;
 use crate::handler::ServerSettings;
 use crate::http_security::HttpSecurity;
 use crate::privacy::Privacy;
-use crate::server::{build_with, http};
+use crate::server::{build_with, http, stdio};
 
 /// What `serve` was asked to do.
 #[derive(Debug, Default)]
@@ -46,7 +46,7 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
         None => {
             let running = server
                 .clone()
-                .serve(rmcp::transport::stdio())
+                .serve(stdio::transport())
                 .await
                 .map_err(|e| CliError::Usage(format!("the MCP session did not start: {e}")))?;
             running
