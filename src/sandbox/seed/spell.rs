@@ -53,7 +53,7 @@ pub(super) fn spell(rng: &mut Rng, p: &Place, multiline: bool) -> Typed {
         let country = if p.city.canadian() {
             "Canada"
         } else {
-            rng.pick(&["USA", "United States"])
+            rng.pick(&["USA", "U.S.A.", "United States"])
         };
         s.push_str(if rng.chance(50) { ", " } else { " " });
         s.push_str(country);
@@ -71,8 +71,12 @@ pub(super) fn spell(rng: &mut Rng, p: &Place, multiline: bool) -> Typed {
             s.insert(at, ' ');
         }
     }
-    if rng.chance(5) {
-        s.push('.');
+    match rng.below(40) {
+        0 | 1 => s.push('.'),
+        2 => s.push(','),
+        // Pasted from a web page: a no-break space.
+        3 => s = s.replacen(' ', "\u{a0}", 1),
+        _ => {}
     }
     if rng.chance(4) {
         s = format!(" {s}  ");
@@ -151,6 +155,7 @@ fn spell_unit(rng: &mut Rng, kind: UnitKind, id: &str) -> String {
             "#{}",
             "# {}",
             "Suite #{}",
+            "Ste#{}",
         ],
         UnitKind::Floor => &["Floor {}", "Fl {}", "Fl. {}", "{o} Floor", "{o} Fl"],
         UnitKind::Room => &["Room {}", "Rm {}", "Rm. {}", "Room #{}"],
