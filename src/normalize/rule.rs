@@ -19,7 +19,7 @@ pub enum Rule {
     Whitespace,
     /// Upper, lower, or title case with legal exceptions (v., LLC, of, ...).
     Case(CaseOptions),
-    /// Trim, lowercase the domain, validate.
+    /// Trim, lower-case, validate.
     Email,
     /// Map a messy label to the id of a live option of the field.
     Picklist(PicklistOptions),
