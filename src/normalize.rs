@@ -17,6 +17,7 @@
 
 mod address;
 mod address_data;
+mod address_words;
 mod currency;
 mod date;
 mod email;

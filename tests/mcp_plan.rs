@@ -60,17 +60,27 @@ fn open_matters(sb: &Sandbox, n: usize) -> Vec<u64> {
         .collect()
 }
 
+/// Open matters that have a value for `definition` (so it can be edited behind the back).
+fn open_matters_with(sb: &Sandbox, definition: u64, n: usize) -> Vec<u64> {
+    let forbidden = sb.forbidden_matters();
+    sb.matter_ids()
+        .into_iter()
+        .filter(|id| !forbidden.contains(id) && sb.value(*id, definition).is_some())
+        .take(n)
+        .collect()
+}
+
 #[tokio::test]
 async fn address_variants_of_one_place_collapse_to_one_output() {
     let h = default_harness(50).await;
     let variants = [
         "123 North Main Street, Apartment 4B, Springfield, Illinois 62704",
         "123 n. main st. apt 4b springfield il 62704",
-        "123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704",
-        "  123 N Main St Apt. 4B ,Springfield , IL  62704 ",
-        "123 North Main St., Apt. 4B\nSpringfield, IL 62704",
+        "123 N Main St Apt 4B, Springfield, IL 62704",
+        "  123 N Main St Apt. #4B ,Springfield , IL  62704 ",
+        "123 NORTH MAIN ST., APT. 4B\nSPRINGFIELD, ILL. 62704",
     ];
-    let ids = open_matters(&h.sandbox, variants.len());
+    let ids = open_matters_with(&h.sandbox, CLIENT_ADDRESS, variants.len());
     for (id, v) in ids.iter().zip(variants) {
         assert!(
             h.sandbox
@@ -93,8 +103,8 @@ async fn address_variants_of_one_place_collapse_to_one_output() {
     }
     assert_eq!(
         outputs,
-        BTreeSet::from(["123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704".to_string()]),
-        "every variant ends as the same court-ready address"
+        BTreeSet::from(["123 N Main St Apt 4B, Springfield, IL 62704".to_string()]),
+        "every variant ends as the same address in the house style"
     );
     assert_eq!(out["counts"]["change"], 4);
     assert_eq!(out["counts"]["clean"], 1);
@@ -194,9 +204,11 @@ async fn the_same_data_gives_the_same_content_hash_and_a_change_gives_another() 
     let b = propose(&h, args.clone()).await;
     assert_ne!(a["plan_id"], b["plan_id"]);
     assert_eq!(a["content_hash"], b["content_hash"]);
-    let id = open_matters(&h.sandbox, 1)[0];
-    h.sandbox
-        .edit_behind_the_back(id, CLIENT_PHONE, json!("312.555.0100"));
+    let id = open_matters_with(&h.sandbox, CLIENT_PHONE, 1)[0];
+    assert!(
+        h.sandbox
+            .edit_behind_the_back(id, CLIENT_PHONE, json!("312.555.0100"))
+    );
     let c = propose(&h, args).await;
     assert_ne!(a["content_hash"], c["content_hash"]);
 }
@@ -531,7 +543,7 @@ async fn redacted_mode_leaks_no_value_into_tool_output() {
                 piece.chars().count() >= 5
             };
             // Words the rules' own sentences use ("... a North American number").
-            let rule_words = ["North", "American", "number"];
+            let rule_words = ["North", "American", "number", "street"];
             if long_enough
                 && !rule_words.contains(&piece)
                 && let Some(at) = everything.find(piece)

@@ -1,9 +1,17 @@
 //! The address rule: US and Canadian street addresses in one court-ready house format.
+//!
+//! One place, one output: every spelling of a street type, directional, unit designator
+//! (a bare `#` included), state or province, postal code and PO box maps to one form, and the
+//! letter case of every word is decided by the style, not by how it was typed. The house
+//! style (`title_case`, the default) is `6299 Spring Pl Ste 400, Eugene, OR 97401`;
+//! `usps_caps` is `6299 SPRING PL STE 400, EUGENE, OR 97401`.
 
 use super::address_data::{POSTAL_REGIONS, PROVINCES, REGION_ALIASES, STATES, ZIP_REGIONS};
+use super::address_words::title_word;
 use super::street::{Kind, Out, Tok, split_city, street};
-use super::text::{capitalize, collapse, is_mixed_case, per_hyphen};
+use super::text::{capitalize, collapse};
 use super::{AddressLayout, AddressOptions, AddressStyle, Candidate, Outcome};
+use std::sync::LazyLock;
 
 pub(crate) fn apply(value: &str, opts: &AddressOptions, text_area: bool) -> Outcome {
     let multi = match opts.layout {
@@ -11,21 +19,33 @@ pub(crate) fn apply(value: &str, opts: &AddressOptions, text_area: bool) -> Outc
         AddressLayout::SingleLine => false,
         AddressLayout::MultiLine => true,
     };
-    match parse(value) {
-        Ok((street, city, region, postal)) => {
-            let street = render(&street, opts.style);
-            let city = render(&city, opts.style);
-            let last = format!("{city}, {region} {postal}");
-            let sep = if multi { "\n" } else { ", " };
-            Outcome::settle(value, format!("{street}{sep}{last}"))
-        }
-        Err(o) => o,
+    let new = match format(value, opts.style, multi) {
+        Ok(new) => new,
+        Err(o) => return o,
+    };
+    // Some letters change under case mapping more than once (`ǅ`, `İ`): an output that would
+    // change again is not proposed, so the house style always settles.
+    if format(&new, opts.style, multi).as_ref() != Ok(&new) {
+        return Outcome::human(
+            "this address has letters whose case cannot be changed reliably; edit it by hand",
+        );
     }
+    Outcome::settle(value, new)
+}
+
+/// The address in `style`: street, then city, region and postal code on the same line after
+/// a comma or (`multi`) on a line of their own.
+fn format(value: &str, style: AddressStyle, multi: bool) -> Result<String, Outcome> {
+    let (street, city, region, postal) = parse(value, style)?;
+    let street = render(&street, style);
+    let city = render(&city, style);
+    let sep = if multi { "\n" } else { ", " };
+    Ok(format!("{street}{sep}{city}, {region} {postal}"))
 }
 
 type Parsed = (Out, Out, String, String);
 
-fn parse(value: &str) -> Result<Parsed, Outcome> {
+fn parse(value: &str, style: AddressStyle) -> Result<Parsed, Outcome> {
     let mut toks = tokenize(value);
     strip_country(&mut toks);
     let postal = take_postal(&mut toks);
@@ -48,8 +68,8 @@ fn parse(value: &str) -> Result<Parsed, Outcome> {
         None => {
             let guess = format!(
                 "{}, {}, {region}",
-                render(&street, AddressStyle::UspsCaps),
-                render(&city, AddressStyle::UspsCaps)
+                render(&street, style),
+                render(&city, style)
             );
             Err(Outcome::human_with(
                 "the ZIP or postal code is missing; look it up and add it",
@@ -179,16 +199,24 @@ fn take_postal(toks: &mut Vec<Tok>) -> Option<String> {
     Some(code)
 }
 
+/// Every state and province as `(code, name upper-cased and without accents)`, folded once.
+static REGION_NAMES: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
+    STATES
+        .iter()
+        .chain(PROVINCES)
+        .map(|(code, name)| (*code, fold(&name.to_uppercase())))
+        .collect()
+});
+
 fn take_region(toks: &mut Vec<Tok>) -> Option<String> {
     for n in (1..=4).rev() {
         if toks.len() <= n {
             continue;
         }
         let tail = joined(&toks[toks.len() - n..]);
-        let named = STATES
+        let named = REGION_NAMES
             .iter()
-            .chain(PROVINCES)
-            .find(|(code, name)| fold(&name.to_uppercase()) == tail || (n == 1 && *code == tail));
+            .find(|(code, name)| *name == tail || (n == 1 && *code == tail));
         let code = named.map(|(c, _)| *c).or_else(|| {
             REGION_ALIASES
                 .iter()
@@ -231,11 +259,15 @@ fn mismatch(postal: &str, region: &str) -> Option<String> {
 fn render(words: &Out, style: AddressStyle) -> String {
     words
         .iter()
-        .map(|(w, kind)| match (style, kind) {
+        .enumerate()
+        .map(|(i, (w, kind))| match (style, kind) {
             (AddressStyle::UspsCaps, _) | (_, Kind::Code) => w.to_uppercase(),
             (AddressStyle::TitleCase, Kind::Abbr) => capitalize(w),
-            (AddressStyle::TitleCase, Kind::Word) if is_mixed_case(w) => w.clone(),
-            (AddressStyle::TitleCase, Kind::Word) => per_hyphen(w, capitalize),
+            (AddressStyle::TitleCase, Kind::Word) => {
+                // `of` is lower case inside a name, not at its start (`The Dalles`).
+                let first = i == 0 || words[i - 1].1 != Kind::Word;
+                title_word(w, first)
+            }
         })
         .collect::<Vec<_>>()
         .join(" ")

@@ -208,6 +208,64 @@ pub(crate) const DIRECTIONALS: &[(&str, &[&str])] = &[
     ("SW", &["SOUTHWEST", "SOUTH-WEST"]),
 ];
 
+/// Spelled-out ordinals of numbered streets (`Fifth Ave` is written `5th Ave`, as the USPS
+/// ZIP+4 file writes it): one to nineteen and the round tens.
+pub(crate) const ORDINALS: &[(&str, u32)] = &[
+    ("FIRST", 1),
+    ("SECOND", 2),
+    ("THIRD", 3),
+    ("FOURTH", 4),
+    ("FIFTH", 5),
+    ("SIXTH", 6),
+    ("SEVENTH", 7),
+    ("EIGHTH", 8),
+    ("NINTH", 9),
+    ("TENTH", 10),
+    ("ELEVENTH", 11),
+    ("TWELFTH", 12),
+    ("THIRTEENTH", 13),
+    ("FOURTEENTH", 14),
+    ("FIFTEENTH", 15),
+    ("SIXTEENTH", 16),
+    ("SEVENTEENTH", 17),
+    ("EIGHTEENTH", 18),
+    ("NINETEENTH", 19),
+    ("TWENTIETH", 20),
+    ("THIRTIETH", 30),
+    ("FORTIETH", 40),
+    ("FIFTIETH", 50),
+    ("SIXTIETH", 60),
+    ("SEVENTIETH", 70),
+    ("EIGHTIETH", 80),
+    ("NINETIETH", 90),
+];
+
+/// The tens that open a compound ordinal (`Twenty-First`, `Forty Second`).
+pub(crate) const TENS: &[(&str, u32)] = &[
+    ("TWENTY", 20),
+    ("THIRTY", 30),
+    ("FORTY", 40),
+    ("FIFTY", 50),
+    ("SIXTY", 60),
+    ("SEVENTY", 70),
+    ("EIGHTY", 80),
+    ("NINETY", 90),
+];
+
+/// Street and city names whose capitals inside the word cannot be inferred from `LASALLE` or
+/// `lasalle` (`Mc` names can: `McKinley`); typed any way, they come out as written here.
+pub(crate) const INTERIOR_CAPS: &[&str] = &[
+    "LaSalle",
+    "DeKalb",
+    "DeSoto",
+    "LaGrange",
+    "LaPorte",
+    "DuPage",
+    "MacArthur",
+    "DeLand",
+    "DeWitt",
+];
+
 /// Secondary unit designators (Publication 28, Appendix C2) and whether a number must follow.
 pub(crate) const UNITS: &[(&str, &[&str], bool)] = &[
     ("APT", &["APARTMENT", "APPT"], true),

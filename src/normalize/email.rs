@@ -1,4 +1,4 @@
-//! The email rule: unwrap, trim, lowercase the domain, and validate an address.
+//! The email rule: unwrap, trim, lower-case, and validate an address.
 
 use super::{Candidate, Outcome, compile, is_match};
 use regex::Regex;
@@ -68,13 +68,15 @@ pub(crate) fn apply(value: &str) -> Outcome {
     let Some((local, domain)) = s.split_once('@') else {
         return Outcome::invalid("this is not an email address; ask for the correct address");
     };
-    let candidate = format!("{local}@{}", domain.to_lowercase());
+    // Lower case throughout: no mail provider a client uses tells `Jane@` from `jane@`, and
+    // one address typed two ways must come out one way.
+    let (local, dom) = (local.to_lowercase(), domain.to_lowercase());
+    let candidate = format!("{local}@{dom}");
     if !is_valid(&candidate) {
         return Outcome::invalid(format!(
             "{candidate:?} is not a valid email address; ask for the correct one"
         ));
     }
-    let dom = domain.to_lowercase();
     if let Some((_, fixed)) = TYPO_DOMAINS.iter().find(|(typo, _)| *typo == dom) {
         let value = format!("{local}@{fixed}");
         return Outcome::human_with(

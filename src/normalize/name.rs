@@ -1,6 +1,6 @@
 //! The person_name rule: case and spacing of a person's name, optionally `LAST, FIRST` reordered.
 
-use super::text::{capitalize, collapse, is_mixed_case, is_roman, per_hyphen};
+use super::text::{capitalize_name, collapse, is_mixed_case, is_roman, per_hyphen};
 use super::{Outcome, PersonNameOptions};
 
 /// Surname particles written lowercase inside a name (`Ludwig van Beethoven`, `Maria de la Cruz`).
@@ -143,16 +143,7 @@ fn case_part(part: &str) -> String {
     if is_mixed_case(part) {
         return part.to_string();
     }
-    let cap = capitalize(part);
-    let lower = part.to_lowercase();
-    // `MCDONALD` -> `McDonald`; `Mac` is left alone because Mack, Macy and Machado are not `MacK`.
-    if lower.starts_with("mc") && lower.chars().count() > 3 {
-        let mut chars = cap.chars();
-        let head: String = chars.by_ref().take(2).collect();
-        let rest: String = chars.collect();
-        return format!("{head}{}", capitalize(&rest));
-    }
-    cap
+    capitalize_name(part)
 }
 
 #[cfg(test)]

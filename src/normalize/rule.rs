@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
-    /// Court-ready US and Canadian street addresses (USPS Publication 28 abbreviations).
+    /// Court-ready US and Canadian street addresses (USPS Publication 28 abbreviations), one
+    /// output per place; title case by default, `usps_caps` on request.
     Address(AddressOptions),
     /// North American phone numbers, extension kept.
     Phone(PhoneOptions),
@@ -19,7 +20,7 @@ pub enum Rule {
     Whitespace,
     /// Upper, lower, or title case with legal exceptions (v., LLC, of, ...).
     Case(CaseOptions),
-    /// Trim, lowercase the domain, validate.
+    /// Trim, lower-case, validate.
     Email,
     /// Map a messy label to the id of a live option of the field.
     Picklist(PicklistOptions),
@@ -34,11 +35,12 @@ pub enum Rule {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum AddressStyle {
-    /// `123 N MAIN ST APT 4B, SPRINGFIELD, IL 62704`
+    /// The house style, for court papers and letters: title case with the USPS standard
+    /// abbreviations, `6299 Spring Pl Ste 400, Eugene, OR 97401`.
     #[default]
-    UspsCaps,
-    /// `123 N Main St Apt 4B, Springfield, IL 62704`
     TitleCase,
+    /// USPS Publication 28 capitals, for mailing labels: `6299 SPRING PL STE 400, EUGENE, OR 97401`.
+    UspsCaps,
 }
 
 #[derive(

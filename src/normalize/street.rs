@@ -61,11 +61,17 @@ fn unit_at(t: &[Tok], i: usize) -> Option<(Out, usize)> {
     if let (Some(n), Some(("FL", _))) = (ordinal(w), next.and_then(unit_abbr)) {
         return Some((vec![("FL".into(), Kind::Abbr), (n.into(), Kind::Code)], 2));
     }
-    let (abbr, needs_id) = if w == "#" { ("#", true) } else { unit_abbr(w)? };
+    // A bare `#` names no kind of unit; the house style writes it `Ste` (a firm's book is
+    // mostly offices), so `#400` and `Suite 400` are one suite.
+    let (abbr, needs_id) = if w == "#" {
+        ("STE", true)
+    } else {
+        unit_abbr(w)?
+    };
     if !needs_id {
         return Some((vec![(abbr.into(), Kind::Abbr)], 1));
     }
-    let skip = usize::from(next == Some("#") && abbr != "#");
+    let skip = usize::from(next == Some("#") && w != "#");
     let id = t.get(i + 1 + skip)?.up.as_str();
     let id = if abbr == "FL" {
         ordinal(id).unwrap_or(id)
@@ -107,8 +113,10 @@ pub(crate) fn split_city(toks: &[Tok]) -> Result<(Vec<Tok>, Vec<Tok>), Outcome> 
         .iter()
         .take(4)
         .position(|t| matches!(t.up.as_str(), "BOX" | "POB" | "POBOX"));
+    // `PO Box #123`: the number sign is not a word of its own.
+    let hash_after = |b: usize| usize::from(toks.get(b + 1).is_some_and(|t| t.up == "#"));
     if let Some(e) = box_at
-        .map(|b| b + 2)
+        .map(|b| b + 2 + hash_after(b))
         .filter(|e| *e < toks.len() && po_box(&toks[..*e]).is_some())
     {
         return Ok((toks[..e].to_vec(), toks[e..].to_vec()));
@@ -155,6 +163,9 @@ pub(crate) fn split_city(toks: &[Tok]) -> Result<(Vec<Tok>, Vec<Tok>), Outcome> 
 }
 
 pub(crate) fn street(toks: &[Tok]) -> Result<Out, Outcome> {
+    if let Some(line) = po_box(toks) {
+        return Ok(line);
+    }
     let mut t = toks.to_vec();
     let mut units = Vec::new();
     // `Suite 200, 123 Main St`: the unit moves after the street.
@@ -189,6 +200,10 @@ fn po_box(core: &[Tok]) -> Option<Out> {
         ["PO", "BOX", rest @ ..] | ["P", "O", "BOX", rest @ ..] | ["POB", rest @ ..] => rest,
         ["POST", "OFFICE", "BOX", rest @ ..] | ["POBOX", rest @ ..] => rest,
         _ => return None,
+    };
+    let rest = match rest {
+        ["#", rest @ ..] => rest,
+        rest => rest,
     };
     let mut out = vec![code("PO"), ("BOX".into(), Kind::Abbr)];
     match rest {
@@ -267,5 +282,5 @@ fn digits_only(w: &str) -> bool {
 }
 
 fn name_words(t: &[Tok]) -> Out {
-    t.iter().map(|x| (x.orig.clone(), Kind::Word)).collect()
+    super::address_words::street_name(t)
 }

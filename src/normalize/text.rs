@@ -103,6 +103,19 @@ pub(crate) fn capitalize(word: &str) -> String {
     out
 }
 
+/// [`capitalize`] for a name: `MCDONALD` -> `McDonald`. `Mac` is left alone because Mack, Macy
+/// and Machado are not `MacK`.
+pub(crate) fn capitalize_name(part: &str) -> String {
+    let cap = capitalize(part);
+    if part.to_lowercase().starts_with("mc") && part.chars().count() > 3 {
+        let mut chars = cap.chars();
+        let head: String = chars.by_ref().take(2).collect();
+        let rest: String = chars.collect();
+        return format!("{head}{}", capitalize(&rest));
+    }
+    cap
+}
+
 /// Applies `f` to each hyphen-separated part, so `SMITH-JONES` becomes `Smith-Jones`.
 pub(crate) fn per_hyphen(word: &str, f: impl Fn(&str) -> String) -> String {
     word.split('-').map(f).collect::<Vec<_>>().join("-")

@@ -26,7 +26,7 @@ pub struct ProposeNormalizationArgs {
     /// Fields by name or definition id; several fields of a matter form one change set.
     pub fields: Vec<String>,
     /// Rule for every value in scope: {"rule": NAME, ...options}. address (style:
-    /// usps_caps|title_case, layout: auto|single_line|multi_line), phone (format:
+    /// title_case (default)|usps_caps, layout: auto|single_line|multi_line), phone (format:
     /// parens|dashes|dots|e164), person_name (reorder_last_first), whitespace, case (mode:
     /// upper|lower|title), email, picklist (threshold 0-1, synonyms {text: label}), currency
     /// (allow_negative), date (order: mdy|dmy).
@@ -55,7 +55,7 @@ pub struct ProposeNormalizationArgs {
 fn rule_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     let schema = json!({
         "type": "object",
-        "description": "{\"rule\": NAME, ...options}. address (style: usps_caps|title_case; \
+        "description": "{\"rule\": NAME, ...options}. address (style: title_case (default)|usps_caps; \
     layout: auto|single_line|multi_line), phone (format: parens|dashes|dots|e164), person_name \
     (reorder_last_first), whitespace, case (mode: upper|lower|title), email, picklist (threshold \
     0-1, default 0.9; synonyms: {text: option label}), currency (allow_negative), date (order: \

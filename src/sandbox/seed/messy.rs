@@ -1,9 +1,9 @@
-//! The mess real intake produces, generated: places typed several ways, phones, dates and
-//! amounts in many formats, names and referral labels as people type them.
+//! The mess real intake produces, generated: phones, emails, dates and amounts in many formats,
+//! names and referral labels as people type them (addresses are in `places` and `spell`).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
-use super::Rng;
+use super::{Rng, Typed};
 
 pub(super) const FIRST: &[&str] = &[
     "James", "Maria", "Robert", "Linda", "Wei", "Priya", "Jose", "Aisha", "Michael", "Sarah",
@@ -32,238 +32,146 @@ pub(super) const LAST: &[&str] = &[
     "Tremblay",
 ];
 
-pub(super) struct Place {
-    number: u32,
-    direction: Option<(&'static str, &'static str)>,
-    street: &'static str,
-    suffix: (&'static str, &'static str),
-    unit: Option<(&'static str, &'static str, String)>,
-    city: &'static str,
-    region: (&'static str, &'static str),
-    postal: String,
-    canadian: bool,
+/// One phone number: the same client's number recurs across their matters.
+pub(super) struct Phone {
+    area: u32,
+    exchange: u32,
+    line: u32,
+    ext: Option<u32>,
 }
 
-const STREETS: &[&str] = &[
-    "Main",
-    "Oak",
-    "Maple",
-    "Washington",
-    "Lake",
-    "Hill",
-    "Elm",
-    "Park",
-    "Cedar",
-    "Lincoln",
-    "King",
-    "Queen",
-];
-const SUFFIXES: &[(&str, &str)] = &[
-    ("Street", "St"),
-    ("Avenue", "Ave"),
-    ("Boulevard", "Blvd"),
-    ("Road", "Rd"),
-    ("Drive", "Dr"),
-    ("Lane", "Ln"),
-    ("Court", "Ct"),
-    ("Parkway", "Pkwy"),
-];
-const DIRECTIONS: &[(&str, &str)] = &[
-    ("North", "N"),
-    ("South", "S"),
-    ("East", "E"),
-    ("West", "W"),
-    ("Northwest", "NW"),
-];
-const UNITS: &[(&str, &str)] = &[
-    ("Apartment", "Apt"),
-    ("Suite", "Ste"),
-    ("Unit", "Unit"),
-    ("Floor", "Fl"),
-];
-/// City, state, and the ZIP prefix that city really uses (a ZIP that does not fit its state
-/// is a real-world typo the address rule must flag, so the seed makes only a few on purpose).
-const US_CITIES: &[(&str, (&str, &str), &str)] = &[
-    ("Springfield", ("Illinois", "IL"), "627"),
-    ("Chicago", ("Illinois", "IL"), "606"),
-    ("Austin", ("Texas", "TX"), "787"),
-    ("Seattle", ("Washington", "WA"), "981"),
-    ("Boston", ("Massachusetts", "MA"), "021"),
-    ("Denver", ("Colorado", "CO"), "802"),
-    ("Miami", ("Florida", "FL"), "331"),
-    ("Los Angeles", ("California", "CA"), "900"),
-];
-const CA_CITIES: &[(&str, (&str, &str), &str)] = &[
-    ("Toronto", ("Ontario", "ON"), "M5V"),
-    ("Vancouver", ("British Columbia", "BC"), "V6B"),
-    ("Montreal", ("Quebec", "QC"), "H3B"),
-    ("Calgary", ("Alberta", "AB"), "T2P"),
-];
-
-pub(super) fn place(rng: &mut Rng) -> Place {
-    let canadian = rng.chance(20);
-    let (city, region, postal) = if canadian {
-        let (c, r, fsa) = *rng.pick(CA_CITIES);
-        let letters = b"ABCEGHJKLMNPRSTVXY";
-        let letter = letters[rng.below(letters.len() as u64) as usize] as char;
-        let (d1, d2) = (rng.below(10), rng.below(10));
-        (c, r, format!("{fsa} {d1}{letter}{d2}"))
-    } else {
-        let (c, r, prefix) = *rng.pick(US_CITIES);
-        let zip = if rng.chance(3) {
-            format!("{:05}", 10000 + rng.below(89999))
-        } else {
-            format!("{prefix}{:02}", rng.below(100))
-        };
-        (c, r, zip)
-    };
-    let unit = rng.chance(40).then(|| {
-        let (long, short) = *rng.pick(UNITS);
-        (
-            long,
-            short,
-            format!(
-                "{}{}",
-                1 + rng.below(30),
-                if rng.chance(30) { "B" } else { "" }
-            ),
-        )
-    });
-    Place {
-        number: 10 + rng.below(9900) as u32,
-        direction: rng.chance(35).then(|| *rng.pick(DIRECTIONS)),
-        street: rng.pick::<&str>(STREETS),
-        suffix: *rng.pick(SUFFIXES),
-        unit,
-        city,
-        region,
-        postal,
-        canadian,
-    }
-}
-
-/// One place written one of at least five ways intake staff write addresses.
-pub(super) fn messy_address(rng: &mut Rng, p: &Place, multiline: bool) -> String {
-    let dir = |long: bool| {
-        p.direction
-            .map(|(l, s)| format!("{} ", if long { l } else { s }))
-            .unwrap_or_default()
-    };
-    let unit = |style: u8| match &p.unit {
-        None => String::new(),
-        Some((long, short, n)) => match style {
-            0 => format!(", {long} {n}"),
-            1 => format!(" {} {n}", short.to_lowercase()),
-            2 => format!(" #{n}"),
-            _ => format!(" {short}. {n}"),
-        },
-    };
-    let style = rng.below(6);
-    let s = match style {
-        0 => format!(
-            "{} {}{} {}{}, {}, {} {}",
-            p.number,
-            dir(true),
-            p.street,
-            p.suffix.0,
-            unit(0),
-            p.city,
-            p.region.1,
-            p.postal
-        ),
-        1 => format!(
-            "{} {}{} {}{} {} {} {}",
-            p.number,
-            dir(false).to_lowercase(),
-            p.street.to_lowercase(),
-            p.suffix.1.to_lowercase(),
-            unit(1),
-            p.city.to_lowercase(),
-            p.region.1.to_lowercase(),
-            p.postal.to_lowercase()
-        ),
-        2 => format!(
-            "{} {}{} {}.{}, {}, {} {}",
-            p.number,
-            dir(false).to_uppercase().replace(' ', ". "),
-            p.street.to_uppercase(),
-            p.suffix.1.to_uppercase(),
-            unit(2),
-            p.city.to_uppercase(),
-            p.region.1,
-            p.postal
-        ),
-        3 => format!(
-            "{}  {}{}   {}{} ,{} , {}  {}",
-            p.number,
-            dir(true),
-            p.street,
-            p.suffix.1,
-            unit(3),
-            p.city,
-            p.region.0,
-            p.postal.replace(' ', "")
-        ),
-        4 => {
-            let zip = if p.canadian {
-                p.postal.clone()
-            } else {
-                format!("{}-{:04}", p.postal, rng.below(10000))
-            };
-            format!(
-                "{} {}{} {}{}\n{}, {} {}",
-                p.number,
-                dir(false),
-                p.street,
-                p.suffix.0,
-                unit(0),
-                p.city,
-                p.region.1,
-                zip
-            )
+impl Phone {
+    pub(super) fn new(rng: &mut Rng, office: bool) -> Phone {
+        let areas = [
+            312u32, 512, 206, 617, 303, 305, 213, 416, 604, 541, 956, 314, 212, 403, 902, 613,
+        ];
+        let area = *rng.pick(&areas);
+        // `N11` exchanges (411, 911) are service codes, never a subscriber's number.
+        let mut exchange = 200 + rng.below(800) as u32;
+        if exchange % 100 == 11 {
+            exchange += 1;
         }
-        _ => format!(
-            "{} {}{} {}{}, {}, {}, {}",
-            p.number,
-            dir(true),
-            p.street,
-            p.suffix.0,
-            unit(0),
-            p.city,
-            p.region.0,
-            p.postal
-        ),
+        let ext = rng
+            .chance(if office { 40 } else { 5 })
+            .then(|| 1 + rng.below(999) as u32);
+        Phone {
+            area,
+            exchange,
+            line: rng.below(10_000) as u32,
+            ext,
+        }
+    }
+
+    /// `3125550142`, or `3125550142 x12` with an extension.
+    pub(super) fn key(&self) -> String {
+        let base = format!("{}{}{:04}", self.area, self.exchange, self.line);
+        match self.ext {
+            Some(x) => format!("{base} x{x}"),
+            None => base,
+        }
+    }
+}
+
+/// One number typed one of the ways intake types numbers (the house style is `(312) 555-0142`).
+pub(super) fn messy_phone(rng: &mut Rng, p: &Phone) -> Typed {
+    let (a, e, l) = (p.area, p.exchange, format!("{:04}", p.line));
+    if rng.chance(1) {
+        // The area code left off: the rule must ask, not guess one.
+        return Typed::messy(format!("{e}-{l}"), Some("the number has no area code"));
+    }
+    let form = rng.below(13);
+    let base = match form {
+        0 => format!("({a}) {e}-{l}"),
+        1 => format!("{a}-{e}-{l}"),
+        2 => format!("{a}.{e}.{l}"),
+        3 => format!("{a}{e}{l}"),
+        4 => format!("+1 {a} {e} {l}"),
+        5 => format!("1-{a}-{e}-{l}"),
+        6 => format!("+1 ({a}) {e}-{l}"),
+        7 => format!("{a} {e} {l}"),
+        8 => format!("({a}){e}-{l}"),
+        9 => format!("{a}/{e}-{l}"),
+        10 => format!("Tel: {a}-{e}-{l}"),
+        11 => format!("+1{a}{e}{l}"),
+        _ => format!("1 ({a}) {e}-{l}"),
     };
-    if multiline {
-        s.replacen(", ", "\n", 1)
+    let ext_form = rng.below(8);
+    let ext = p.ext.map(|x| match ext_form {
+        0 => format!(" ext. {x}"),
+        1 => format!(" x{x}"),
+        2 => format!(" x {x}"),
+        3 => format!(" ext {x}"),
+        4 => format!(" Ext: {x}"),
+        5 => format!(" #{x}"),
+        6 => format!(" extension {x}"),
+        _ => format!(" EXT. {x}"),
+    });
+    let exact = form == 0 && (p.ext.is_none() || ext_form == 0);
+    let mut s = format!("{base}{}", ext.unwrap_or_default());
+    if rng.chance(4) {
+        s = format!("  {s} ");
+    }
+    if exact && !s.starts_with(' ') {
+        Typed::exact(s)
     } else {
-        s.replace('\n', " ")
+        Typed::messy(s, None)
     }
 }
 
-pub(super) fn messy_phone(rng: &mut Rng) -> String {
-    let area = *rng.pick(&[312u32, 512, 206, 617, 303, 305, 213, 416, 604]);
-    let (a, b) = (200 + rng.below(799), rng.below(10000));
-    match rng.below(7) {
-        0 => format!("({area}) {a}-{b:04}"),
-        1 => format!("{area}-{a}-{b:04}"),
-        2 => format!("{area}.{a}.{b:04}"),
-        3 => format!("{area}{a}{b:04}"),
-        4 => format!("+1 {area} {a} {b:04}"),
-        5 => format!("1-{area}-{a}-{b:04} ext. {}", 1 + rng.below(99)),
-        _ => format!("{area} {a} {b:04} x{}", 1 + rng.below(9)),
-    }
+/// The address `first.last@domain` (lower case, the house style) as intake types it: mostly
+/// so, sometimes capitalized or in capitals, sometimes with spaces pasted around it.
+pub(super) fn messy_email(rng: &mut Rng, first: &str, last: &str, domain: &str) -> Typed {
+    let last = last.replace([' ', '\''], "");
+    let canonical = format!("{first}.{last}@{domain}").to_lowercase();
+    let capitalized = format!("{first}.{last}@{}", capitalize_domain(domain));
+    let s = match rng.below(20) {
+        0..=10 => return Typed::exact(canonical),
+        11..=13 => format!("{first}.{last}@{domain}"),
+        14 => capitalized.to_uppercase(),
+        15 => capitalized,
+        16 | 17 => format!("  {canonical} "),
+        18 => format!("{canonical} "),
+        _ => format!(" {first}.{last}@{domain}"),
+    };
+    Typed::messy(s, None)
 }
 
-pub(super) fn messy_date(rng: &mut Rng, d: NaiveDate) -> String {
-    match rng.below(6) {
+fn capitalize_domain(domain: &str) -> String {
+    let mut chars = domain.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A day typed one of the ways intake types dates; all-numeric ones are month first (a US
+/// firm's habit), so `03/04/2024` is ambiguous to a rule that is not told the order.
+pub(super) fn messy_date(rng: &mut Rng, d: NaiveDate) -> Typed {
+    let sfx = match d.day() {
+        1 | 21 | 31 => "st",
+        2 | 22 => "nd",
+        3 | 23 => "rd",
+        _ => "th",
+    };
+    let s = match rng.below(16) {
         0 => d.format("%m/%d/%Y").to_string(),
         1 => d.format("%B %-d, %Y").to_string(),
         2 => d.format("%-d %b %Y").to_string(),
-        3 => d.format("%Y-%m-%d").to_string(),
+        3 => return Typed::exact(d.format("%Y-%m-%d").to_string()),
         4 => d.format("%-m-%-d-%y").to_string(),
-        _ => d.format("%Y/%-m/%-d").to_string(),
-    }
+        5 => d.format("%Y/%-m/%-d").to_string(),
+        6 => d.format("%b. %-d, %Y").to_string(),
+        7 => d.format("%A, %B %-d, %Y").to_string(),
+        8 => d.format("%-m/%-d/%y").to_string(),
+        9 => d.format("%d-%b-%Y").to_string(),
+        10 => d.format(&format!("%B %-d{sfx}, %Y")).to_string(),
+        11 => d.format(&format!("%-d{sfx} %B %Y")).to_string(),
+        12 => d.format("%Y%m%d").to_string(),
+        13 => d.format("  %B %-d %Y ").to_string().to_uppercase(),
+        14 => d.format("%m/%d/%Y 10:30 AM").to_string(),
+        _ => d.format("%Y-%m-%d 09:15").to_string(),
+    };
+    Typed::messy(s, None)
 }
 
 pub(super) fn messy_amount(rng: &mut Rng) -> String {
