@@ -16,6 +16,7 @@ pub mod decide;
 pub mod error;
 pub mod lease;
 pub mod model;
+pub mod rollback;
 mod prepare;
 mod run;
 pub mod single;

@@ -222,3 +222,102 @@ async fn a_second_run_of_a_completed_job_writes_nothing() {
     assert_eq!(again.status, JobStatus::Completed);
     assert_eq!(w.sandbox.stats().patches_applied, patches);
 }
+
+#[tokio::test]
+async fn a_rollback_restores_every_value_byte_equal_and_clears_created_ones() {
+    use clio_mcp::jobs::rollback::RollbackScope;
+    use clio_mcp::plan::request::ProposedValue;
+    use clio_mcp::sandbox::seed::FEE_QUOTE;
+    let w = world(80).await;
+    let before: Vec<(u64, Option<serde_json::Value>, Option<serde_json::Value>)> = w
+        .sandbox
+        .matter_ids()
+        .into_iter()
+        .map(|id| {
+            (
+                id,
+                w.sandbox.value(id, CLIENT_ADDRESS),
+                w.sandbox.value(id, MAILING_ADDRESS),
+            )
+        })
+        .collect();
+    let plan = propose_addresses(&w).await;
+    let job = run(&w, &plan).await;
+    // A second job creates a value on a matter that had none.
+    let empty = w
+        .sandbox
+        .matter_ids()
+        .into_iter()
+        .find(|id| {
+            !w.sandbox.forbidden_matters().contains(id) && w.sandbox.value(*id, FEE_QUOTE).is_none()
+        })
+        .unwrap();
+    let req = ProposeRequest {
+        fields: vec!["Fee Quote".into()],
+        values: vec![ProposedValue {
+            matter_id: empty,
+            field: None,
+            value: "$2,500".into(),
+        }],
+        ..Default::default()
+    };
+    let planner = &w.services.planner;
+    let id = planner.start(req, "test").await.unwrap();
+    let created_plan = planner.wait(&id, Duration::from_secs(60)).await.unwrap();
+    let created_job = run(&w, &created_plan).await;
+    assert_eq!(w.sandbox.value(empty, FEE_QUOTE), Some(json!("$2,500")));
+    // Roll both back: an ordinary plan, reviewed and applied like any other.
+    let jobs = &w.services.jobs;
+    let req = jobs
+        .rollback_request(&RollbackScope {
+            jobs: vec![job.id.clone(), created_job.id.clone()],
+            matters: vec![],
+        })
+        .await
+        .unwrap();
+    let id = planner.start(req, "test").await.unwrap();
+    let rollback = planner.wait(&id, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(rollback.counts.needs_human, 0, "{:?}", rollback.counts);
+    assert!(rollback.scope.contains("rollback of"));
+    let undone = run(&w, &rollback).await;
+    assert_eq!(undone.status, JobStatus::Completed);
+    for (id, address, mailing) in before {
+        assert_eq!(w.sandbox.value(id, CLIENT_ADDRESS), address, "matter {id}");
+        assert_eq!(w.sandbox.value(id, MAILING_ADDRESS), mailing, "matter {id}");
+    }
+    assert_eq!(w.sandbox.value(empty, FEE_QUOTE), None, "the created value is cleared");
+    assert!(clio_mcp::audit::verify(w.services.audit.dir()).unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn a_rollback_never_overwrites_a_value_changed_since_the_job() {
+    use clio_mcp::jobs::rollback::RollbackScope;
+    let w = world(40).await;
+    let plan = propose_addresses(&w).await;
+    let job = run(&w, &plan).await;
+    let items = w.services.planner.items(&plan.id).await.unwrap();
+    let later = items
+        .iter()
+        .find(|i| i.class == ItemClass::Change && !w.sandbox.forbidden_matters().contains(&i.matter_id))
+        .unwrap();
+    w.sandbox
+        .edit_behind_the_back(later.matter_id, later.field_id, json!("moved office"));
+    let planner = &w.services.planner;
+    let req = w
+        .services
+        .jobs
+        .rollback_request(&RollbackScope {
+            jobs: vec![job.id.clone()],
+            matters: vec![],
+        })
+        .await
+        .unwrap();
+    let id = planner.start(req, "test").await.unwrap();
+    let rollback = planner.wait(&id, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(rollback.counts.needs_human, 1, "{:?}", rollback.counts);
+    run(&w, &rollback).await;
+    assert_eq!(
+        w.sandbox.value(later.matter_id, later.field_id),
+        Some(json!("moved office"))
+    );
+}

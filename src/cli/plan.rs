@@ -207,6 +207,7 @@ async fn propose(
             status: args.status.map(|s| s.to_ascii_lowercase()),
             ids: args.ids,
         },
+        ..Default::default()
     };
     let target = connect(sandbox, home).await?;
     let planner = crate::app::open_state(target.client, &target.home)

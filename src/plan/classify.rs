@@ -33,7 +33,16 @@ pub enum Proposal<'a> {
     Rule(&'a Rule),
     /// An explicit value, already validated against the field.
     Value(&'a str),
+    /// A rollback: the matter should hold `written` (what a job wrote); put `original` back
+    /// (`None`: clear the value the job created).
+    Restore {
+        written: Option<&'a str>,
+        original: Option<&'a str>,
+    },
 }
+
+/// Why a rollback item is a change that clears.
+pub const CLEARS: &str = "clears the value the job created";
 
 /// The item for `ctx`'s field on `matter`, from the value Clio returned (if any).
 pub fn classify(matter: &Matter, ctx: &FieldContext, proposal: Proposal<'_>) -> PlanItem {
@@ -79,6 +88,35 @@ pub fn classify(matter: &Matter, ctx: &FieldContext, proposal: Proposal<'_>) -> 
                 ItemClass::Change
             };
         }
+        Proposal::Restore { written, original } => {
+            let kind = ctx.spec.field_type;
+            let same = |a: Option<&str>, b: Option<&str>| match (a, b) {
+                (None, None) => true,
+                (Some(a), Some(b)) => same_value(kind, a, b),
+                _ => false,
+            };
+            let now = item.old.clone();
+            if same(now.as_deref(), original) {
+                item.class = ItemClass::Clean;
+            } else if same(now.as_deref(), written) {
+                item.class = ItemClass::Change;
+                item.new = original.map(str::to_string);
+                if original.is_none() {
+                    item.reason = Some(CLEARS.to_string());
+                } else if let Some(Err(e)) = original.map(|o| crate::normalize::validate(&ctx.spec, o)) {
+                    item.class = ItemClass::Invalid;
+                    item.reason = Some(format!("the original value can no longer be written: {e}"));
+                }
+            } else {
+                item.class = ItemClass::NeedsHuman;
+                item.reason = Some(format!(
+                    "changed since the job wrote it: it now holds {}, the job wrote {}; a \
+                     rollback never overwrites a later change",
+                    quoted(now.as_deref()),
+                    quoted(written)
+                ));
+            }
+        }
         Proposal::Rule(rule) => match normalize(rule, &ctx.spec, item.old.as_deref()) {
             Ok(Outcome::Change { new }) => {
                 item.new = Some(new);
@@ -103,6 +141,13 @@ pub fn classify(matter: &Matter, ctx: &FieldContext, proposal: Proposal<'_>) -> 
     }
     item.new_label = item.new.as_deref().and_then(|n| ctx.label(n));
     item
+}
+
+fn quoted(value: Option<&str>) -> String {
+    match value {
+        Some(v) => format!("{:?}", v.replace('\n', " / ")),
+        None => "no value".to_string(),
+    }
 }
 
 /// Whether the current value already is the proposed one. Clio returns numbers as JSON

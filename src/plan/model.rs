@@ -100,6 +100,8 @@ pub enum PlanSource {
     Rule { rule: Rule },
     /// Values the assistant wrote, validated one by one.
     Values { count: usize },
+    /// A rollback of jobs: the values they changed put back, from the audit log.
+    Rollback { jobs: Vec<String>, count: usize },
 }
 
 /// One field of one matter: what was read, and what the proposal concluded.

@@ -122,11 +122,22 @@ impl Planner {
             fields: checked.plan_fields(),
             source: match &req.rule {
                 Some(rule) => PlanSource::Rule { rule: rule.clone() },
+                None if !req.restore.is_empty() => PlanSource::Rollback {
+                    jobs: req.rollback_of.clone(),
+                    count: req.restore.len(),
+                },
                 None => PlanSource::Values {
                     count: req.values.len(),
                 },
             },
-            scope: if req.values.is_empty() {
+            scope: if !req.restore.is_empty() {
+                format!(
+                    "rollback of {}: {} values on {} matters",
+                    req.rollback_of.join(", "),
+                    req.restore.len(),
+                    checked.value_matters().len()
+                )
+            } else if req.values.is_empty() {
                 req.scope.describe()
             } else {
                 format!(

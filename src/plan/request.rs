@@ -64,6 +64,16 @@ impl Scope {
     }
 }
 
+/// A value a rollback puts back: what a job wrote there (what the matter should hold now),
+/// and what was there before (`None`: the job created the value, and the rollback clears it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restore {
+    pub matter_id: u64,
+    pub field_id: u64,
+    pub written: Option<String>,
+    pub original: Option<String>,
+}
+
 /// A proposal as asked for.
 #[derive(Debug, Clone, Default)]
 pub struct ProposeRequest {
@@ -72,6 +82,10 @@ pub struct ProposeRequest {
     pub rule: Option<Rule>,
     pub values: Vec<ProposedValue>,
     pub scope: Scope,
+    /// A rollback: the values to put back (built from the audit log, never by an assistant).
+    pub restore: Vec<Restore>,
+    /// The jobs a rollback undoes, for the plan's source.
+    pub rollback_of: Vec<String>,
 }
 
 /// Why a proposal cannot start; every message says what to do instead.
@@ -133,6 +147,8 @@ pub struct Checked {
     pub fields: Vec<FieldContext>,
     /// Per matter and field id (values mode only).
     pub values: BTreeMap<(u64, u64), Result<String, (String, String)>>,
+    /// Per matter and field id (rollback only).
+    pub restore: BTreeMap<(u64, u64), Restore>,
 }
 
 impl Checked {
@@ -140,9 +156,14 @@ impl Checked {
         self.fields.iter().map(|f| f.field.clone()).collect()
     }
 
-    /// The matters `values` name, in order.
+    /// The matters `values` (or a rollback) name, in order.
     pub fn value_matters(&self) -> Vec<u64> {
-        let set: BTreeSet<u64> = self.values.keys().map(|(m, _)| *m).collect();
+        let set: BTreeSet<u64> = self
+            .values
+            .keys()
+            .chain(self.restore.keys())
+            .map(|(m, _)| *m)
+            .collect();
         set.into_iter().collect()
     }
 }
@@ -157,9 +178,10 @@ pub fn check(req: &ProposeRequest, definitions: &[CustomField]) -> Result<Checke
     if req.fields.len() > MAX_FIELDS {
         return Err(RequestError::TooManyFields(req.fields.len()));
     }
-    match (&req.rule, req.values.is_empty()) {
-        (Some(_), false) => return Err(RequestError::RuleAndValues),
-        (None, true) => return Err(RequestError::NoRuleNorValues),
+    match (&req.rule, req.values.is_empty(), req.restore.is_empty()) {
+        (Some(_), false, _) => return Err(RequestError::RuleAndValues),
+        (None, true, true) => return Err(RequestError::NoRuleNorValues),
+        (Some(_), _, false) | (_, false, false) => return Err(RequestError::RuleAndValues),
         _ => {}
     }
     if let Some(s) = &req.scope.status
@@ -221,7 +243,24 @@ pub fn check(req: &ProposeRequest, definitions: &[CustomField]) -> Result<Checke
             }
         }
     }
-    Ok(Checked { fields, values })
+    let mut restore = BTreeMap::new();
+    for r in &req.restore {
+        if req.scope != Scope::default() {
+            return Err(RequestError::ScopeWithValues);
+        }
+        if fields.iter().all(|f| f.field.id != r.field_id) {
+            return Err(RequestError::ValueFieldNotListed {
+                matter: r.matter_id,
+                field: r.field_id.to_string(),
+            });
+        }
+        restore.insert((r.matter_id, r.field_id), r.clone());
+    }
+    Ok(Checked {
+        fields,
+        values,
+        restore,
+    })
 }
 
 #[cfg(test)]

@@ -99,6 +99,7 @@ impl ClioMcpServer {
                 status: args.status.map(|s| s.as_str().to_string()),
                 ids: args.matter_ids.unwrap_or_default(),
             },
+            ..Default::default()
         };
         let plan_id = match self.planner.start(req, TOOL).await {
             Ok(id) => id,

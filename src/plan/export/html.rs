@@ -56,6 +56,10 @@ fn source_text(source: &PlanSource) -> String {
         }
         PlanSource::Values { count: 1 } => "1 value written by the assistant".to_owned(),
         PlanSource::Values { count } => format!("{count} values written by the assistant"),
+        PlanSource::Rollback { jobs, count } => format!(
+            "rollback of {}: {count} values put back from the audit log",
+            escape(&jobs.join(", "))
+        ),
     }
 }
 

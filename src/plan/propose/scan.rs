@@ -83,7 +83,7 @@ impl Scan {
     async fn read_all(&self) -> Result<(), String> {
         let scope = &self.req.scope;
         // Values name their matters (and then the scope is empty: the request check sees to it).
-        let ids = if self.req.values.is_empty() {
+        let ids = if self.req.values.is_empty() && self.req.restore.is_empty() {
             scope.ids.clone()
         } else {
             self.checked.value_matters()
@@ -153,6 +153,17 @@ impl Scan {
         let mut items = Vec::new();
         for m in matters {
             for ctx in &self.checked.fields {
+                if let Some(r) = self.checked.restore.get(&(m.id, ctx.field.id)) {
+                    let restore = Proposal::Restore {
+                        written: r.written.as_deref(),
+                        original: r.original.as_deref(),
+                    };
+                    items.push(classify(m, ctx, restore));
+                    continue;
+                }
+                if !self.checked.restore.is_empty() {
+                    continue;
+                }
                 match &self.req.rule {
                     Some(rule) => items.push(classify(m, ctx, Proposal::Rule(rule))),
                     None => match self.checked.values.get(&(m.id, ctx.field.id)) {
@@ -177,7 +188,7 @@ impl Scan {
         let mut items = Vec::new();
         for id in missing {
             for ctx in &self.checked.fields {
-                if self.req.rule.is_some() {
+                if self.req.rule.is_some() || self.checked.restore.contains_key(&(*id, ctx.field.id)) {
                     items.push(unreadable(*id, ctx, UNREADABLE));
                     continue;
                 }
