@@ -1,10 +1,12 @@
 //! The command line: what each command takes (clap) and which file runs it, one file per
 //! command group.
 
+mod approve;
 pub mod audit;
 pub mod bench;
 pub mod demo;
 pub mod error;
+pub mod jobs;
 pub mod plan;
 mod sandbox;
 pub mod serve;
@@ -45,8 +47,10 @@ enum Command {
         #[command(subcommand)]
         cmd: AuditCommand,
     },
-    /// Propose normalizations and review plans (nothing here writes to Clio).
+    /// Propose, review, approve and roll back plans (nothing here writes to Clio).
     Plan(plan::PlanArgs),
+    /// Apply plans to Clio as resumable jobs: run, resume, list, status, cancel.
+    Jobs(jobs::JobsArgs),
     /// Run the MCP server over stdio (or streamable HTTP with --http).
     Serve(ServeArgs),
     /// Tool contracts.
@@ -118,6 +122,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             return Ok(audit::run(cmd, &home, &mut out)?);
         }
         Command::Plan(args) => plan::run(args, cli.home, &mut out).await?,
+        Command::Jobs(args) => return Ok(jobs::run(args, cli.home, &mut out).await),
         Command::Serve(_) => {}
         Command::Tools { cmd } => tools::run(cmd, &mut out)?,
         Command::Bench { target } => bench::run(target, &mut out).await?,

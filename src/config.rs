@@ -38,6 +38,14 @@ pub enum ConfigError {
     BadApprovalThreshold { value: String },
 }
 
+/// The person this process runs as, as the operating system names them (who approved).
+pub fn os_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()))
+        .unwrap_or_else(|| "an unnamed OS user".to_string())
+}
+
 /// Change sets an assistant may apply without a person's approval: `CLIO_MCP_APPROVAL_THRESHOLD`,
 /// read through `lookup`, else `default`.
 pub fn approval_threshold(

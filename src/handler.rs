@@ -11,15 +11,21 @@ use rmcp::handler::server::tool::ToolRouter;
 use crate::app::Services;
 use crate::audit::AuditLog;
 use crate::clio::ClioClient;
+use crate::jobs::JobService;
 use crate::plan::propose::{DEFAULT_SCAN_WAIT, Planner};
 use crate::privacy::Privacy;
 
-/// How a server treats client data and long scans.
+/// How long `apply_plan` follows a new job before it answers with its progress.
+pub const DEFAULT_JOB_WAIT: Duration = Duration::from_secs(20);
+
+/// How a server treats client data, long scans and jobs.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerSettings {
     pub privacy: Privacy,
     /// How long a proposal is waited for before the tool answers with progress instead.
     pub scan_wait: Duration,
+    /// How long `apply_plan` follows a job before it answers; the job goes on.
+    pub job_wait: Duration,
 }
 
 impl Default for ServerSettings {
@@ -27,6 +33,7 @@ impl Default for ServerSettings {
         ServerSettings {
             privacy: Privacy::Full,
             scan_wait: DEFAULT_SCAN_WAIT,
+            job_wait: DEFAULT_JOB_WAIT,
         }
     }
 }
@@ -38,6 +45,7 @@ pub struct ClioMcpServer {
     pub(crate) client: ClioClient,
     pub(crate) audit: Arc<AuditLog>,
     pub(crate) planner: Planner,
+    pub(crate) jobs: JobService,
     pub(crate) settings: ServerSettings,
     pub(crate) tool_router: ToolRouter<ClioMcpServer>,
     pub(crate) prompt_router: PromptRouter<ClioMcpServer>,
@@ -56,16 +64,24 @@ impl ClioMcpServer {
             client: services.client,
             audit: services.audit,
             planner: services.planner,
+            jobs: services.jobs,
             settings,
             tool_router,
             prompt_router,
         }
     }
 
-    /// Stops the background scans of this process; their plans end as failed ("cancelled"),
-    /// never as a plan that looks complete.
+    /// Stops the background scans and jobs of this process: scans end as failed
+    /// ("cancelled"), never as a plan that looks complete; jobs stop after the request in
+    /// flight, as interrupted (resumable).
     pub async fn shutdown(&self) {
         self.planner.shutdown().await;
+        self.jobs.shutdown().await;
+    }
+
+    /// The job service, for `serve --resume-jobs`.
+    pub fn jobs(&self) -> &JobService {
+        &self.jobs
     }
 
     /// The folder the audit log of this server writes to.

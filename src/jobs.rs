@@ -16,8 +16,8 @@ pub mod decide;
 pub mod error;
 pub mod lease;
 pub mod model;
-pub mod rollback;
 mod prepare;
+pub mod rollback;
 mod run;
 pub mod single;
 pub mod store;
@@ -125,13 +125,7 @@ impl JobService {
 
     /// The status as it is now: a job stored as running whose holder stopped is interrupted.
     pub fn live_status(&self, header: &JobHeader) -> JobStatus {
-        if header.status != JobStatus::Running || self.runner.is_running(&header.id) {
-            return header.status;
-        }
-        match &header.holder {
-            Some(h) if !lease::is_stale(h, header.heartbeat_at.as_deref()) => JobStatus::Running,
-            _ => JobStatus::Interrupted,
-        }
+        view::live_status(header, self.runner.is_running(&header.id))
     }
 
     /// The job as the assistant or a script sees it, with one page of problems.
@@ -142,49 +136,24 @@ impl JobService {
         limit: usize,
         privacy: Privacy,
     ) -> Result<JobView, JobError> {
-        let after = cursor.and_then(parse_cursor);
-        let id = job_id.to_string();
-        let limit = limit.clamp(1, view::MAX_PROBLEMS);
-        let (header, counts, mut items) = self
-            .db(move |s| {
-                Ok((
-                    s.header(&id)?,
-                    s.counts(&id)?,
-                    s.problems(&id, after, limit + 1)?,
-                ))
-            })
-            .await?;
-        let more = (items.len() > limit).then(|| {
-            items.truncate(limit);
-            items
-                .last()
-                .map(|i| format!("{}:{}", i.matter_id, i.field_id))
-        });
-        let names = self.field_names(&header.plan_id).await?;
-        let problems = items
-            .into_iter()
-            .map(|i| Problem {
-                matter_id: i.matter_id,
-                field: names
-                    .iter()
-                    .find(|(id, _)| *id == i.field_id)
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_else(|| format!("field {}", i.field_id)),
-                outcome: i.outcome.unwrap_or(Outcome::Failed),
-                reason: i.reason.unwrap_or_default(),
-            })
-            .collect();
-        let status = self.live_status(&header);
+        let (store, plans) = (self.store.clone(), self.plans.clone());
+        let (id, cursor) = (job_id.to_string(), cursor.map(str::to_string));
         let rate = self.client.limiter_status().effective_per_minute;
-        Ok(view::render(
-            &header,
-            status,
-            counts,
-            problems,
-            more.flatten(),
-            rate,
-            privacy,
-        ))
+        let here = self.runner.is_running(job_id);
+        tokio::task::spawn_blocking(move || {
+            view::load(
+                &store,
+                &plans,
+                &id,
+                cursor.as_deref(),
+                limit,
+                privacy,
+                rate,
+                here,
+            )
+        })
+        .await
+        .map_err(|e| JobError::Stopped(e.to_string()))?
     }
 
     /// Waits up to `timeout` for a job this process runs to end.
@@ -200,6 +169,17 @@ impl JobService {
         self.db(move |s| s.request_cancel(&id)).await?;
         self.runner.cancel(job_id);
         Ok(())
+    }
+
+    /// Whether this process runs the job now.
+    pub fn is_running_here(&self, job_id: &str) -> bool {
+        self.runner.is_running(job_id)
+    }
+
+    /// Clears a person's earlier cancel, so a resumed job runs.
+    pub async fn resume(&self, job_id: &str) -> Result<(), JobError> {
+        let id = job_id.to_string();
+        self.db(move |s| s.clear_cancel(&id)).await
     }
 
     /// Runs the job in the background of this process (a tool call, `serve --resume-jobs`).
@@ -220,16 +200,6 @@ impl JobService {
     /// Stops every job of this process after its request in flight; they can be resumed.
     pub async fn shutdown(&self) {
         self.runner.shutdown(Duration::from_secs(10)).await;
-    }
-
-    /// Names of the plan's fields by definition id.
-    async fn field_names(&self, plan_id: &str) -> Result<Vec<(u64, String)>, JobError> {
-        let id = plan_id.to_string();
-        let plans = self.plans.clone();
-        let header = tokio::task::spawn_blocking(move || plans.header(&id))
-            .await
-            .map_err(|e| JobError::Stopped(e.to_string()))??;
-        Ok(header.fields.into_iter().map(|f| (f.id, f.name)).collect())
     }
 
     /// Runs a job-store call on the blocking pool: SQLite may wait on another process.
@@ -257,10 +227,4 @@ impl JobService {
                 source: std::io::Error::other(e.to_string()),
             })??)
     }
-}
-
-/// `matter:field`, as `view` hands it out.
-fn parse_cursor(cursor: &str) -> Option<(u64, u64)> {
-    let (m, f) = cursor.trim().split_once(':')?;
-    Some((m.parse().ok()?, f.parse().ok()?))
 }

@@ -1,13 +1,19 @@
 //! The MCP tools, one per file, summed into the one router; their contracts; and the helpers
 //! that turn their outcomes into tool results.
 
+pub mod apply_custom_field;
+pub mod apply_plan;
 pub mod audit_log;
+pub mod cancel_job;
+mod confirm;
 pub mod contract;
 pub mod find_matters;
 pub mod get_plan;
+pub mod job_status;
 pub mod list_custom_fields;
 pub mod matter_view;
 pub mod propose_normalization;
+pub mod propose_rollback;
 pub mod rate_limit_status;
 pub mod read_matter_fields;
 
@@ -29,7 +35,12 @@ pub fn router() -> ToolRouter<ClioMcpServer> {
         + ClioMcpServer::rate_limit_status_router()
         + ClioMcpServer::audit_log_router()
         + ClioMcpServer::propose_normalization_router()
-        + ClioMcpServer::get_plan_router();
+        + ClioMcpServer::get_plan_router()
+        + ClioMcpServer::apply_custom_field_router()
+        + ClioMcpServer::apply_plan_router()
+        + ClioMcpServer::job_status_router()
+        + ClioMcpServer::cancel_job_router()
+        + ClioMcpServer::propose_rollback_router();
     for route in router.map.values_mut() {
         route.attr.input_schema = Arc::new(compact_schema(&route.attr.input_schema, false));
         if let Some(out) = &route.attr.output_schema {

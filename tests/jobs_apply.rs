@@ -285,8 +285,16 @@ async fn a_rollback_restores_every_value_byte_equal_and_clears_created_ones() {
         assert_eq!(w.sandbox.value(id, CLIENT_ADDRESS), address, "matter {id}");
         assert_eq!(w.sandbox.value(id, MAILING_ADDRESS), mailing, "matter {id}");
     }
-    assert_eq!(w.sandbox.value(empty, FEE_QUOTE), None, "the created value is cleared");
-    assert!(clio_mcp::audit::verify(w.services.audit.dir()).unwrap().is_ok());
+    assert_eq!(
+        w.sandbox.value(empty, FEE_QUOTE),
+        None,
+        "the created value is cleared"
+    );
+    assert!(
+        clio_mcp::audit::verify(w.services.audit.dir())
+            .unwrap()
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -298,7 +306,9 @@ async fn a_rollback_never_overwrites_a_value_changed_since_the_job() {
     let items = w.services.planner.items(&plan.id).await.unwrap();
     let later = items
         .iter()
-        .find(|i| i.class == ItemClass::Change && !w.sandbox.forbidden_matters().contains(&i.matter_id))
+        .find(|i| {
+            i.class == ItemClass::Change && !w.sandbox.forbidden_matters().contains(&i.matter_id)
+        })
         .unwrap();
     w.sandbox
         .edit_behind_the_back(later.matter_id, later.field_id, json!("moved office"));

@@ -24,6 +24,10 @@ pub enum CliError {
     Plan(#[from] crate::plan::propose::PlanError),
     #[error(transparent)]
     Privacy(#[from] crate::privacy::PrivacyError),
+    #[error(transparent)]
+    Jobs(#[from] crate::jobs::JobError),
+    #[error(transparent)]
+    JobStore(#[from] crate::jobs::JobStoreError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]

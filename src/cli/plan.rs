@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-mod print;
+pub(super) mod print;
+mod rollback;
 
 use print::{fields_line, print_plan};
 
@@ -32,7 +33,7 @@ pub struct PlanArgs {
     pub cmd: PlanCommand,
 }
 
-/// Normalization plans: nothing here writes to Clio.
+/// Normalization plans: proposing, reviewing and approving them writes nothing to Clio.
 #[derive(Debug, Clone, Subcommand)]
 pub enum PlanCommand {
     /// Read the fields' values, classify them and store a plan (writes nothing to Clio).
@@ -51,6 +52,28 @@ pub enum PlanCommand {
         /// At most this many items per class (0: all).
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+    /// Approve a plan for writing: shows its summary and content hash and asks on the
+    /// terminal; records who (the OS user), when and which hash.
+    Approve {
+        id: String,
+        /// Approve without asking (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Plan the undoing of a job (or a plan's job): an ordinary plan that puts the old values
+    /// back, reviewed, approved and applied like any other.
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["job", "plan"])))]
+    Rollback {
+        /// The job to undo.
+        #[arg(long, value_name = "JOB_ID")]
+        job: Option<String>,
+        /// The plan whose job to undo.
+        #[arg(long, value_name = "PLAN_ID")]
+        plan: Option<String>,
+        /// Only these matters (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        matters: Vec<u64>,
     },
     /// Write a reviewer file: old and new side by side, grouped by class (mode 0600).
     Export {
@@ -128,6 +151,24 @@ pub async fn run(
     };
     match args.cmd {
         PlanCommand::Propose(p) => propose(p, args.sandbox, home, out).await,
+        PlanCommand::Approve { id, yes } => {
+            let target = connect(args.sandbox, home).await?;
+            let services = crate::app::open_state(target.client, &target.home).await?;
+            super::approve::approve(
+                &services.planner,
+                &services.jobs,
+                id.trim(),
+                yes,
+                "clio-mcp plan approve",
+                out,
+            )
+            .await?;
+            stop(target.sandbox).await;
+            Ok(())
+        }
+        PlanCommand::Rollback { job, plan, matters } => {
+            rollback::run(job, plan, matters, args.sandbox, home, out).await
+        }
         PlanCommand::List { limit } => {
             let store = open_existing(&state_home(home)?)?;
             for h in store.list(limit)? {
@@ -160,6 +201,42 @@ pub async fn run(
             writeln!(out, "wrote {} ({} items)", path.display(), items.len())?;
             Ok(())
         }
+    }
+}
+
+pub(super) async fn stop(sandbox: Option<crate::sandbox::Sandbox>) {
+    if let Some(sandbox) = sandbox {
+        sandbox.stop().await;
+    }
+}
+
+/// Waits for a scan, printing its progress to stderr.
+pub(super) async fn wait_for(
+    planner: &crate::plan::propose::Planner,
+    id: &str,
+) -> Result<crate::plan::PlanHeader, CliError> {
+    loop {
+        let header = planner.wait(id, PROGRESS_EVERY).await?;
+        if header.status != PlanStatus::Scanning {
+            return Ok(header);
+        }
+        eprintln!(
+            "{id}: {} matters read so far",
+            header.counts.matters_scanned
+        );
+    }
+}
+
+/// `Ok` for a complete plan, else the error that says why not.
+pub(super) fn finished(id: &str, header: crate::plan::PlanHeader) -> Result<(), CliError> {
+    if header.status == PlanStatus::Complete {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "plan {id} is {}: {}",
+            header.status.as_str(),
+            header.error.unwrap_or_default()
+        )))
     }
 }
 
@@ -214,16 +291,7 @@ async fn propose(
         .await?
         .planner;
     let id = planner.start(req, "plan propose").await?;
-    let header = loop {
-        let header = planner.wait(&id, PROGRESS_EVERY).await?;
-        if header.status != PlanStatus::Scanning {
-            break header;
-        }
-        eprintln!(
-            "{id}: {} matters read so far",
-            header.counts.matters_scanned
-        );
-    };
+    let header = wait_for(&planner, &id).await?;
     let items = planner.items(&id).await?;
     print_plan(&header, &items, Some(ItemClass::Change), 20, out)?;
     let preview = planner.preview_path(&id);
@@ -235,16 +303,6 @@ async fn propose(
         "More: clio-mcp plan show {id}{}",
         if sandbox { " --sandbox" } else { "" }
     )?;
-    if let Some(sandbox) = target.sandbox {
-        sandbox.stop().await;
-    }
-    if header.status == PlanStatus::Complete {
-        Ok(())
-    } else {
-        Err(CliError::Usage(format!(
-            "plan {id} is {}: {}",
-            header.status.as_str(),
-            header.error.unwrap_or_default()
-        )))
-    }
+    stop(target.sandbox).await;
+    finished(&id, header)
 }

@@ -38,7 +38,10 @@ impl JobService {
     /// The values to put back for `scope`, from the audit log: for every value the jobs
     /// changed, the old value of its write intent (and what was written). Errors name what
     /// to do when there is nothing to roll back.
-    pub async fn rollback_request(&self, scope: &RollbackScope) -> Result<ProposeRequest, JobError> {
+    pub async fn rollback_request(
+        &self,
+        scope: &RollbackScope,
+    ) -> Result<ProposeRequest, JobError> {
         let dir = self.audit.dir().to_path_buf();
         let jobs = scope.jobs.clone();
         let entries = tokio::task::spawn_blocking(move || -> Result<Vec<AuditEntry>, JobError> {

@@ -4,9 +4,13 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::plan::PlanStore;
 use crate::privacy::Privacy;
 
-use super::model::{JobCounts, JobHeader, JobStatus, Problem};
+use super::JobError;
+use super::lease;
+use super::model::{JobCounts, JobHeader, JobStatus, Outcome, Problem};
+use super::store::JobStore;
 
 /// Problems on one page unless asked otherwise.
 pub const DEFAULT_PROBLEMS: usize = 20;
@@ -47,6 +51,92 @@ pub struct JobView {
     pub next_cursor: Option<String>,
 }
 
+/// The status as it is now: a job stored as running whose holder stopped is interrupted.
+/// `running_here` says this process runs it (its heartbeat may lag behind a slow request).
+pub fn live_status(header: &JobHeader, running_here: bool) -> JobStatus {
+    if running_here {
+        return JobStatus::Running;
+    }
+    if header.status != JobStatus::Running {
+        return header.status;
+    }
+    match &header.holder {
+        Some(h) if !lease::is_stale(h, header.heartbeat_at.as_deref()) => JobStatus::Running,
+        _ => JobStatus::Interrupted,
+    }
+}
+
+/// `matter:field`, as [`load`] hands it out.
+fn parse_cursor(cursor: &str) -> Option<(u64, u64)> {
+    let (m, f) = cursor.trim().split_once(':')?;
+    Some((m.parse().ok()?, f.parse().ok()?))
+}
+
+/// Reads a job and one page of its problems from the stores (no Clio needed), and renders it.
+#[allow(clippy::too_many_arguments)]
+pub fn load(
+    store: &JobStore,
+    plans: &PlanStore,
+    job_id: &str,
+    cursor: Option<&str>,
+    limit: usize,
+    privacy: Privacy,
+    rate_limit_per_minute: u32,
+    running_here: bool,
+) -> Result<JobView, JobError> {
+    let after = match cursor {
+        None => None,
+        Some(c) => Some(parse_cursor(c).ok_or_else(|| {
+            JobError::BadRequest(
+                "cursor is not one job_status handed out: pass next_cursor back unchanged, or \
+                 leave it out to start from the first problem"
+                    .to_string(),
+            )
+        })?),
+    };
+    let limit = limit.clamp(1, MAX_PROBLEMS);
+    let header = store.header(job_id)?;
+    let counts = store.counts(job_id)?;
+    let mut items = store.problems(job_id, after, limit + 1)?;
+    let more = if items.len() > limit {
+        items.truncate(limit);
+        items
+            .last()
+            .map(|i| format!("{}:{}", i.matter_id, i.field_id))
+    } else {
+        None
+    };
+    let names: Vec<(u64, String)> = plans
+        .header(&header.plan_id)?
+        .fields
+        .into_iter()
+        .map(|f| (f.id, f.name))
+        .collect();
+    let problems = items
+        .into_iter()
+        .map(|i| Problem {
+            matter_id: i.matter_id,
+            field: names
+                .iter()
+                .find(|(id, _)| *id == i.field_id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_else(|| format!("field {}", i.field_id)),
+            outcome: i.outcome.unwrap_or(Outcome::Failed),
+            reason: i.reason.unwrap_or_default(),
+        })
+        .collect();
+    let status = live_status(&header, running_here);
+    Ok(render(
+        &header,
+        status,
+        counts,
+        problems,
+        more,
+        rate_limit_per_minute,
+        privacy,
+    ))
+}
+
 /// Requests left for `counts`: one list read per 200 matters and one write per matter.
 pub fn requests_left(counts: &JobCounts) -> u64 {
     let matters = counts.matters.saturating_sub(counts.matters_done);
@@ -55,7 +145,7 @@ pub fn requests_left(counts: &JobCounts) -> u64 {
 
 /// Renders a job. `status` is the live status (a dead holder reads `interrupted`);
 /// `problems` are already shaped; `more` is the cursor of the next page.
-pub fn render(
+fn render(
     header: &JobHeader,
     status: JobStatus,
     counts: JobCounts,

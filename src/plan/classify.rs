@@ -103,7 +103,9 @@ pub fn classify(matter: &Matter, ctx: &FieldContext, proposal: Proposal<'_>) -> 
                 item.new = original.map(str::to_string);
                 if original.is_none() {
                     item.reason = Some(CLEARS.to_string());
-                } else if let Some(Err(e)) = original.map(|o| crate::normalize::validate(&ctx.spec, o)) {
+                } else if let Some(Err(e)) =
+                    original.map(|o| crate::normalize::validate(&ctx.spec, o))
+                {
                     item.class = ItemClass::Invalid;
                     item.reason = Some(format!("the original value can no longer be written: {e}"));
                 }

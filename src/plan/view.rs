@@ -182,11 +182,16 @@ fn next_step(header: &PlanHeader, preview: Option<&str>) -> String {
         }
         PlanStatus::Complete => format!(
             "Show the person the counts and the changes (get_plan pages them; class=needs_human \
-             and class=invalid list what needs a decision){}. Nothing has been written: applying \
-             a plan is not available in this version.",
+             and class=invalid list what needs a decision){}. Nothing has been written. Once the \
+             person has reviewed it, apply_plan with plan_id {} and content_hash {} writes it \
+             ({} change sets; over 25 the person approves with `clio-mcp plan approve {}`).",
             preview
                 .map(|p| format!("; every row is in {p}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            header.id,
+            header.content_hash.as_deref().unwrap_or("?"),
+            c.matters_with_changes,
+            header.id
         ),
         PlanStatus::Failed | PlanStatus::Interrupted => {
             "The scan did not finish: fix what `error` says, then propose again.".to_string()

@@ -40,8 +40,10 @@ impl ClioMcpServer {
              with get_plan; then list what needs a human and what is invalid, with the reasons. \
              If I decide values by hand, propose them with `values` so they are checked too. \
              Never invent picklist options.\n\
-             4. Stop there: tell me the plan id, its content hash and the reviewer file path. \
-             This server cannot apply changes yet; do not claim that anything was changed.",
+             4. Stop there: tell me the plan id, its content hash and the reviewer file path, and \
+             wait. Only when I say so, call apply_plan with that plan id and content hash, then \
+             follow it with job_status until it ends and report what changed and what did not \
+             land. Never claim a value changed unless a tool said so.",
             field = args.field
         );
         vec![PromptMessage::new_text(Role::User, text)]
@@ -53,11 +55,13 @@ impl ClioMcpServer {
         let text = format!(
             "Review the clio-mcp job {job:?}.\n\
              1. Call audit_log with job_id {job:?} and page through every entry (pass next_cursor back).\n\
-             2. Report: how many values were written (write-done), skipped because already equal, \
-             conflicts (the matter changed in Clio since it was read), and failures, with the \
-             matters and fields concerned.\n\
-             3. List every conflict and failure as a table (matter, field, old value, intended value, \
-             outcome) so a human can decide; say whether a rollback entry exists for the job.\n\
+             2. Report: how many values were written (write-done, write-resolved changed), \
+             skipped because already equal (write-skipped-equal), conflicts (changed in Clio \
+             since the preview), forbidden, gone, refused and failed, with the matters and fields \
+             concerned; job_status with the job id gives the counts too.\n\
+             3. List every value that did not land as a table (matter, field, old value, intended \
+             value, outcome, reason) so a human can decide; propose_rollback with the job id \
+             would plan the undoing.\n\
              Do not change anything: this is a review.",
             job = args.job_id
         );

@@ -13,7 +13,7 @@ pub(super) fn fields_line(h: &PlanHeader) -> String {
         .join(", ")
 }
 
-pub(super) fn print_plan(
+pub(crate) fn print_plan(
     header: &PlanHeader,
     items: &[PlanItem],
     only: Option<ItemClass>,

@@ -188,7 +188,9 @@ impl Scan {
         let mut items = Vec::new();
         for id in missing {
             for ctx in &self.checked.fields {
-                if self.req.rule.is_some() || self.checked.restore.contains_key(&(*id, ctx.field.id)) {
+                if self.req.rule.is_some()
+                    || self.checked.restore.contains_key(&(*id, ctx.field.id))
+                {
                     items.push(unreadable(*id, ctx, UNREADABLE));
                     continue;
                 }
