@@ -82,6 +82,9 @@ struct ServeArgs {
     /// Another Origin to accept over HTTP, as scheme://host:port.
     #[arg(long = "allow-origin", value_name = "ORIGIN", requires = "http")]
     allow_origins: Vec<String>,
+    /// Resume, in the background, the write jobs left unfinished (they are listed otherwise).
+    #[arg(long)]
+    resume_jobs: bool,
 }
 
 #[derive(Args)]
@@ -147,5 +150,6 @@ fn serve_options(args: ServeArgs, home: Option<PathBuf>) -> serve::ServeOptions 
             ..Default::default()
         },
         home,
+        resume_jobs: args.resume_jobs,
     }
 }

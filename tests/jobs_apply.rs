@@ -56,10 +56,9 @@ async fn propose_addresses(w: &World) -> PlanHeader {
     let planner = &w.services.planner;
     let id = planner.start(req, "test").await.unwrap();
     let header = planner.wait(&id, Duration::from_secs(120)).await.unwrap();
-    assert_eq!(
-        header.counts.matters_scanned as usize,
-        w.sandbox.matter_ids().len()
-    );
+    // Every matter this user may see (Clio does not list the others).
+    let visible = w.sandbox.matter_ids().len() - w.sandbox.forbidden_matters().len();
+    assert_eq!(header.counts.matters_scanned as usize, visible);
     header
 }
 
@@ -330,4 +329,29 @@ async fn a_rollback_never_overwrites_a_value_changed_since_the_job() {
         w.sandbox.value(later.matter_id, later.field_id),
         Some(json!("moved office"))
     );
+}
+
+#[tokio::test]
+async fn access_taken_away_after_the_preview_leaves_the_matter_unwritten_reported_and_the_job_goes_on() {
+    let w = world(60).await;
+    let plan = propose_addresses(&w).await;
+    let items = w.services.planner.items(&plan.id).await.unwrap();
+    let taken = items
+        .iter()
+        .find(|i| i.class == ItemClass::Change)
+        .unwrap()
+        .matter_id;
+    // Access lost between preview and apply: Clio stops listing the matter and refuses it.
+    w.sandbox.forbid(taken);
+    let job = run(&w, &plan).await;
+    let view = w
+        .services
+        .jobs
+        .view(&job.id, None, 50, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(view.counts.done, view.counts.total, "{view:?}");
+    let problem = view.problems.iter().find(|p| p.matter_id == taken).unwrap();
+    assert_eq!(problem.outcome, clio_mcp::jobs::Outcome::Gone, "{problem:?}");
+    assert!(view.counts.changed > 0);
 }

@@ -282,6 +282,7 @@ async fn a_remote_bind_is_refused_without_allow_remote_and_token() {
         sandbox: true,
         security: flag_only,
         home: None,
+        resume_jobs: false,
     })
     .await
     .unwrap_err();

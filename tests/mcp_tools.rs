@@ -290,6 +290,22 @@ async fn read_matter_fields_resolves_values_reports_forbidden_per_matter_and_aud
     );
     assert!(matters[2]["error"].as_str().unwrap().contains("404"));
 
+    // Twenty matters cost one list request, not twenty reads.
+    let before = h.sandbox.stats().by_endpoint.clone();
+    let twenty: Vec<u64> = h
+        .sandbox
+        .matter_ids()
+        .into_iter()
+        .filter(|id| !h.sandbox.forbidden_matters().contains(id))
+        .take(20)
+        .collect();
+    let r = call(&h, "read_matter_fields", json!({"matter_ids": twenty})).await;
+    assert_eq!(structured(&r)["matters"].as_array().unwrap().len(), 20);
+    let after = h.sandbox.stats().by_endpoint.clone();
+    let spent = |name: &str| after.get(name).unwrap_or(&0) - before.get(name).unwrap_or(&0);
+    assert_eq!(spent("GET /matters"), 1, "{after:?}");
+    assert_eq!(spent("GET /matters/{id}"), 0, "{after:?}");
+
     // Field filter by name and by definition id.
     let def_id = fields[0]["definition_id"].as_u64().unwrap();
     let name = fields[0]["name"].as_str().unwrap().to_lowercase();
@@ -327,7 +343,7 @@ async fn read_matter_fields_resolves_values_reports_forbidden_per_matter_and_aud
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|e| e["action"] == "read")
         .collect();
-    assert_eq!(reads.len(), 3);
+    assert_eq!(reads.len(), 4, "one per call that read something");
     assert_eq!(reads[0]["read_matters"], json!([ok_id]));
     assert_eq!(reads[0]["tool"], "read_matter_fields");
     assert!(!reads[0]["read_fields"].as_array().unwrap().is_empty());

@@ -62,7 +62,8 @@ pub async fn client(rate_limit: u32, requests: u32) -> Result<ClientBench, CliEr
     let ids = sandbox.matter_ids();
     let started = Instant::now();
     for i in 0..requests as usize {
-        // A list request by id: forbidden matters list fine, so no 403 skews the timing.
+        // A list request by id: a forbidden matter is simply not listed, so no 403 skews the
+        // timing.
         let id = ids[i % ids.len()];
         let req = ApiRequest::get("matters.json")
             .query("ids[]", id.to_string())

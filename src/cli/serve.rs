@@ -9,6 +9,7 @@ use rmcp::ServiceExt;
 use super::error::CliError;
 use crate::app::connect;
 use crate::handler::ServerSettings;
+use crate::jobs::JobStatus;
 use crate::http_security::HttpSecurity;
 use crate::privacy::Privacy;
 use crate::server::{build_with, http, stdio};
@@ -24,6 +25,46 @@ pub struct ServeOptions {
     pub security: HttpSecurity,
     /// State folder given on the command line; otherwise from the environment.
     pub home: Option<PathBuf>,
+    /// Resume the unfinished jobs found at start (otherwise they are only listed).
+    pub resume_jobs: bool,
+}
+
+/// Lists the jobs left unfinished (on stderr: stdout is the protocol's) and resumes them in the
+/// background when asked to.
+async fn report_unfinished(
+    server: &crate::handler::ClioMcpServer,
+    resume: bool,
+) -> Result<(), CliError> {
+    let jobs = server.jobs();
+    for (header, status) in jobs.unfinished().await? {
+        if status == JobStatus::Running {
+            eprintln!(
+                "clio-mcp: job {} (plan {}) is running in another process ({})",
+                header.id,
+                header.plan_id,
+                header.holder.as_deref().unwrap_or("unknown")
+            );
+        } else if resume {
+            eprintln!(
+                "clio-mcp: resuming job {} (plan {}, {})",
+                header.id,
+                header.plan_id,
+                status.as_str()
+            );
+            jobs.resume(&header.id).await?;
+            jobs.spawn(&header.id);
+        } else {
+            eprintln!(
+                "clio-mcp: job {} (plan {}) is {}: resume it with `clio-mcp jobs resume {}` or \
+                 serve --resume-jobs",
+                header.id,
+                header.plan_id,
+                status.as_str(),
+                header.id
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Runs the server until the client disconnects (stdio) or Ctrl-C (HTTP).
@@ -41,6 +82,7 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
     };
     let target = connect(options.sandbox, options.home.clone()).await?;
     let server = build_with(target.client, &target.home, settings).await?;
+    report_unfinished(&server, options.resume_jobs).await?;
     let sandbox = target.sandbox;
     match options.http {
         None => {

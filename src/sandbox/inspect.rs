@@ -77,6 +77,12 @@ impl Sandbox {
         edited.is_ok()
     }
 
+    /// Takes this user's access to a matter away, as a Clio administrator would (kept in
+    /// memory only: a permission, not data).
+    pub fn forbid(&self, matter_id: u64) {
+        self.state.read().forbidden.insert(matter_id);
+    }
+
     pub fn forbidden_matters(&self) -> Vec<u64> {
         self.state.read().forbidden.iter().copied().collect()
     }

@@ -122,8 +122,10 @@ pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
     };
     let query = param(&p, "query").map(str::to_lowercase);
     let store = state.read();
+    // Clio lists only the matters this user may see: a forbidden one is not in any list.
     let matching = store.matters.values().filter(|m| {
-        (ids.is_empty() || ids.contains(&m.id))
+        !store.forbidden.contains(&m.id)
+            && (ids.is_empty() || ids.contains(&m.id))
             && (statuses.is_empty() || statuses.contains(&m.status.to_ascii_lowercase()))
             && updated_since.is_none_or(|t| m.updated_at >= t)
             && created_since.is_none_or(|t| m.created_at >= t)

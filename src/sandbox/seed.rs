@@ -182,7 +182,7 @@ pub fn seed_with_truth(matters: u32, seed: u64) -> (Store, SeedTruth) {
         }
     }
     let mut store = seeder.store;
-    // A few matters this token may list but not open or change.
+    // A few matters this user may not see (absent from lists, 403 when opened).
     let n = matters as u64;
     for k in [7u64, 113, 1_013, 1_999] {
         if k < n {

@@ -90,7 +90,7 @@ pub struct Store {
     pub values: BTreeMap<u64, ValueRec>,
     /// Matter id -> numbers of its values.
     pub values_by_matter: BTreeMap<u64, BTreeSet<u64>>,
-    /// Matters this token may list but not open or change (403).
+    /// Matters this user may not see: absent from lists, 403 when opened or changed.
     pub forbidden: BTreeSet<u64>,
     pub documents: BTreeMap<u64, DocRec>,
     pub webhooks: BTreeMap<u64, HookRec>,

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use futures::StreamExt;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -21,8 +20,6 @@ use crate::privacy::Privacy;
 pub const ROW_FIELDS: &str = "id,display_number,description,status,updated_at";
 /// Longest description shown in a list row.
 const DESCRIPTION_CHARS: usize = 100;
-/// How many matters are read at once (the limiter paces them anyway).
-const CONCURRENT_READS: usize = 4;
 
 // One matter in a list. (Plain comments on output types keep them out of the schema.)
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
@@ -170,9 +167,11 @@ impl FieldFilter {
     }
 }
 
-/// Reads the custom field values of `ids`, resolves picklist labels from `definitions`, and
-/// records the read (matters and field names, never values) in the audit log before returning.
-/// A matter that cannot be read gets its own error; only a failed audit write fails the call.
+/// Reads the custom field values of `ids` in one list request (per 200 ids), resolves picklist
+/// labels from `definitions`, and records the read (matters and field names, never values) in
+/// the audit log before returning. A matter the list leaves out (it does not exist, or this
+/// user may not see it) is asked for once more on its own, only to say which; only a failed
+/// audit write fails the call.
 pub async fn read_fields(
     client: &ClioClient,
     audit: &Arc<AuditLog>,
@@ -180,25 +179,35 @@ pub async fn read_fields(
     ids: &[u64],
     definitions: &[CustomField],
     filter: &FieldFilter,
-) -> Result<Vec<MatterFields>, crate::audit::AuditError> {
+) -> Result<Result<Vec<MatterFields>, ClioError>, crate::audit::AuditError> {
     let by_id: HashMap<u64, &CustomField> = definitions.iter().map(|d| (d.id, d)).collect();
-    let reads: Vec<(u64, Result<Matter, ClioError>)> = futures::stream::iter(ids.iter().copied())
-        .map(|id| async move { (id, client.get_matter(id, VALUE_READ_FIELDS).await) })
-        .buffered(CONCURRENT_READS)
-        .collect()
-        .await;
-    let results: Vec<MatterFields> = reads
-        .into_iter()
-        .map(|(id, read)| match read {
+    let listed = match client.matters_by_ids(ids, &[], VALUE_READ_FIELDS).await {
+        Ok(listed) => listed,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut listed: HashMap<u64, Matter> = listed.into_iter().map(|m| (m.id, m)).collect();
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        let read = match listed.remove(id) {
+            Some(m) => Ok(m),
+            // Why it was left out: 403 or 404, in Clio's own words.
+            None => match client.get_matter(*id, "id").await {
+                Ok(_) => Err(format!(
+                    "matter {id} was not returned with the others; read it again"
+                )),
+                Err(e) => Err(read_error(*id, &e)),
+            },
+        };
+        results.push(match read {
             Ok(m) => resolve(m, &by_id, filter),
-            Err(e) => MatterFields {
-                matter_id: id,
+            Err(error) => MatterFields {
+                matter_id: *id,
                 display_number: None,
                 fields: Vec::new(),
-                error: Some(read_error(id, &e)),
+                error: Some(error),
             },
-        })
-        .collect();
+        });
+    }
     let read_matters: Vec<u64> = results
         .iter()
         .filter(|m| m.error.is_none())
@@ -221,7 +230,7 @@ pub async fn read_fields(
                 source: std::io::Error::other(e.to_string()),
             })??;
     }
-    Ok(results)
+    Ok(Ok(results))
 }
 
 /// The per-matter message: what happened and what to do, never internals.

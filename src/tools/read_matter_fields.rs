@@ -31,8 +31,8 @@ pub struct ReadMatterFieldsOutput {
 
 #[tool_router(router = read_matter_fields_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// Custom field values of up to 20 matters, with definition and value-instance ids. Every
-    /// read is audited (matters and fields, not values).
+    /// Custom field values of up to 20 matters (one request), with definition and
+    /// value-instance ids. Every read is audited (matters and fields, not values).
     #[tool(
         name = "read_matter_fields",
         title = "Read matter custom fields",
@@ -80,6 +80,10 @@ impl ClioMcpServer {
                 &e,
             )
         })?;
+        let matters = match matters {
+            Ok(m) => m,
+            Err(e) => return user_error(e.to_string()),
+        };
         let privacy = self.settings.privacy;
         let matters: Vec<MatterFields> = matters.into_iter().map(|m| m.shown(privacy)).collect();
         let mut text = String::new();
