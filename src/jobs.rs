@@ -12,6 +12,7 @@
 //!   by re-reading the matter, never by resending blindly;
 //! - one process runs a job: a lease with a heartbeat; a silent or dead holder is taken over.
 
+pub mod crash;
 pub mod decide;
 pub mod error;
 pub mod lease;

@@ -332,7 +332,8 @@ async fn a_rollback_never_overwrites_a_value_changed_since_the_job() {
 }
 
 #[tokio::test]
-async fn access_taken_away_after_the_preview_leaves_the_matter_unwritten_reported_and_the_job_goes_on() {
+async fn access_taken_away_after_the_preview_leaves_the_matter_unwritten_reported_and_the_job_goes_on()
+ {
     let w = world(60).await;
     let plan = propose_addresses(&w).await;
     let items = w.services.planner.items(&plan.id).await.unwrap();
@@ -352,6 +353,84 @@ async fn access_taken_away_after_the_preview_leaves_the_matter_unwritten_reporte
         .unwrap();
     assert_eq!(view.counts.done, view.counts.total, "{view:?}");
     let problem = view.problems.iter().find(|p| p.matter_id == taken).unwrap();
-    assert_eq!(problem.outcome, clio_mcp::jobs::Outcome::Gone, "{problem:?}");
+    assert_eq!(
+        problem.outcome,
+        clio_mcp::jobs::Outcome::Gone,
+        "{problem:?}"
+    );
     assert!(view.counts.changed > 0);
+}
+
+#[tokio::test]
+async fn through_5xx_resets_429_bursts_and_an_expired_token_nothing_is_lost_doubled_or_misdirected()
+{
+    use clio_mcp::sandbox::Faults;
+    use std::collections::BTreeMap;
+    let w = world(200).await;
+    let plan = propose_addresses(&w).await;
+    let items = w.services.planner.items(&plan.id).await.unwrap();
+    w.sandbox.set_faults(Faults {
+        server_error: 0.05,
+        connection_reset: 0.02,
+        applied_then_error: 0.02,
+        rate_limit_burst: 0.02,
+        ..Faults::default()
+    });
+    // The token expires in the middle of the job.
+    let expire = async {
+        for _ in 0..20_000 {
+            if w.sandbox.stats().patches_applied >= 40 {
+                w.sandbox.expire_access_tokens();
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        false
+    };
+    let (job, expired) = tokio::join!(run(&w, &plan), expire);
+    assert!(expired, "the token expired mid-job");
+    assert_eq!(job.status, JobStatus::Completed);
+    let stats = w.sandbox.stats();
+    assert!(stats.faults_injected > 10, "the faults fired: {stats:?}");
+    assert!(stats.token_refreshes >= 1, "{stats:?}");
+    assert_eq!(
+        stats.early_requests, 0,
+        "no request before a Retry-After ran out"
+    );
+    // Every change landed, on its own matter, once.
+    for i in items.iter().filter(|i| i.class == ItemClass::Change) {
+        assert_eq!(
+            w.sandbox.value(i.matter_id, i.field_id),
+            Some(json!(i.new.clone().unwrap())),
+            "matter {}",
+            i.matter_id
+        );
+    }
+    let log = w.sandbox.write_log();
+    assert!(
+        log.iter()
+            .all(|r| r.if_match && r.names_only_its_own_values()),
+        "{log:?}"
+    );
+    let mut applied: BTreeMap<u64, usize> = BTreeMap::new();
+    for r in log.iter().filter(|r| r.applied) {
+        *applied.entry(r.matter_id).or_default() += 1;
+    }
+    assert!(
+        applied.values().all(|n| *n == 1),
+        "a matter written twice: {applied:?}"
+    );
+    assert_eq!(applied.len() as u64, plan.counts.matters_with_changes);
+    let view = w
+        .services
+        .jobs
+        .view(&job.id, None, 50, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(view.counts.changed, plan.counts.change, "{view:?}");
+    assert!(
+        clio_mcp::audit::verify(w.services.audit.dir())
+            .unwrap()
+            .is_ok()
+    );
 }

@@ -420,7 +420,10 @@ async fn a_long_scan_answers_scanning_and_get_plan_reports_progress_until_comple
     )
     .await);
     assert_eq!(done["status"], "complete", "{done}");
-    assert_eq!(done["counts"]["matters_scanned"], 798, "800 less the 2 this user may not see");
+    assert_eq!(
+        done["counts"]["matters_scanned"], 798,
+        "800 less the 2 this user may not see"
+    );
     assert!(done["content_hash"].as_str().unwrap().len() == 64);
 }
 

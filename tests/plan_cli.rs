@@ -132,7 +132,10 @@ fn propose_prints_the_plan_its_counts_its_changes_and_a_reviewer_file_that_list_
     assert!(text.contains(&format!("Plan {id} (complete)")), "{text}");
     assert!(text.contains("fields: Client Address (4101)"), "{text}");
     let [read, change, needs_human, invalid, clean, empty] = summary(&text);
-    assert_eq!(read, 1_996, "2,000 less the 4 this user may not see: {text}");
+    assert_eq!(
+        read, 1_996,
+        "2,000 less the 4 this user may not see: {text}"
+    );
     assert!(change > 0, "{text}");
     assert_eq!(
         change + needs_human + invalid + clean + empty,

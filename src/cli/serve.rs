@@ -9,8 +9,8 @@ use rmcp::ServiceExt;
 use super::error::CliError;
 use crate::app::connect;
 use crate::handler::ServerSettings;
-use crate::jobs::JobStatus;
 use crate::http_security::HttpSecurity;
+use crate::jobs::JobStatus;
 use crate::privacy::Privacy;
 use crate::server::{build_with, http, stdio};
 

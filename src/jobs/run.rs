@@ -183,6 +183,7 @@ impl JobService {
                 () = cancel.cancelled() => return Ok(Stop::Interrupted),
             };
             self.audit_read(ctx, &page).await?;
+            super::crash::at("after-read");
             let mut by_id: HashMap<u64, _> = reads.into_iter().map(|m| (m.id, m)).collect();
             for matter_id in page {
                 if let Some(stop) = self.stop_asked(job_id, cancel).await? {

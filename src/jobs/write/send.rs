@@ -33,6 +33,7 @@ impl JobService {
         {
             return Err(JobError::LeaseLost(ctx.job.id.clone()));
         }
+        crate::jobs::crash::at("after-mark");
         let etag = read.etag.clone().unwrap_or_default();
         let mut intents = Vec::with_capacity(sending.len());
         for (_, plan, write) in sending {
@@ -61,6 +62,7 @@ impl JobService {
                 .await?;
             intents.push(entry.seq);
         }
+        crate::jobs::crash::at("after-intent");
         let writes: Vec<ValueWrite> = sending.iter().map(|(_, _, w)| w.clone()).collect();
         let answer = ctx
             .client
@@ -74,6 +76,7 @@ impl JobService {
         };
         match answer {
             Ok(after) => {
+                crate::jobs::crash::at("after-patch");
                 let returned = after.etag.clone().unwrap_or_default();
                 for ((item, plan, write), seq) in sending.iter().zip(&intents) {
                     let mut item = item.clone();
@@ -96,6 +99,7 @@ impl JobService {
                     )
                     .await?;
                 }
+                crate::jobs::crash::at("after-outcome");
                 Ok(Sent::Done)
             }
             Err(e) if definite(&e).is_some() => {
