@@ -94,7 +94,7 @@ struct DemoArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// The sandbox's budget and the client's ceiling, per minute.
-    #[arg(long, default_value_t = 1_200)]
+    #[arg(long, default_value_t = 6_000)]
     rate_limit: u32,
 }
 

@@ -216,6 +216,19 @@ impl JobService {
             .map_err(JobError::from)
     }
 
+    /// Appends several entries as one batch (one fsync); returns once they are on disk.
+    async fn audit_all(&self, events: Vec<AuditEvent>) -> Result<Vec<AuditEntry>, JobError> {
+        let log = self.audit.clone();
+        let dir = log.dir().to_path_buf();
+        Ok(tokio::task::spawn_blocking(move || log.append_all(events))
+            .await
+            .map_err(|e| AuditError::Io {
+                doing: "write the audit entries",
+                path: dir,
+                source: std::io::Error::other(e.to_string()),
+            })??)
+    }
+
     /// Appends to the audit log on the blocking pool; returns once the entry is fsynced.
     async fn audit(&self, event: AuditEvent) -> Result<AuditEntry, JobError> {
         let log = self.audit.clone();

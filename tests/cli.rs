@@ -55,7 +55,7 @@ async fn sandbox_command_prints_its_url_and_token_and_serves_on_loopback() {
 }
 
 #[test]
-fn demo_shows_the_inventory_messy_values_and_proposals_without_writing() {
+fn demo_tells_the_whole_story_from_inventory_to_rollback() {
     let home = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)
         .args(["demo", "--matters", "300"])
@@ -79,13 +79,30 @@ fn demo_shows_the_inventory_messy_values_and_proposals_without_writing() {
         "address on Client Address + Mailing Address:",
         "picklist on Practice Area:",
         "is deleted; choose a live option",
-        "0 changes written to Clio",
+        "0 changes written to Clio so far",
+        "Applying the address plan",
+        "meanwhile a person edits matter",
+        "1 conflicts",
+        "reported, not overwritten",
+        "audit verify: the hash chain is intact",
+        "at Clio's 50 a minute the same job takes about",
+        "Rolling it back",
+        "the originals are back",
+        "(the person's edit, kept)",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
-    // The plans are stored where `plan --sandbox` looks, with their reviewer files.
-    let previews = std::fs::read_dir(home.path().join("sandbox/previews")).unwrap();
-    assert_eq!(previews.count(), 5);
+    // The proposals, the rollback plan and their reviewer files are kept in <home>/demo.
+    let previews = std::fs::read_dir(home.path().join("demo/previews")).unwrap();
+    assert_eq!(previews.count(), 6);
+    // And a person can list them.
+    let list = Command::new(BIN)
+        .arg("--home")
+        .arg(home.path().join("demo"))
+        .args(["plan", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), 6);
 }
 
 #[test]

@@ -173,51 +173,86 @@ impl AuditLog {
         })
     }
 
+    /// Appends several events as one batch: all are on stable storage (fsynced once) when this
+    /// returns, in order, with consecutive sequence numbers.
+    pub fn append_all(&self, events: Vec<AuditEvent>) -> Result<Vec<AuditEntry>, AuditError> {
+        let events: Vec<AuditEvent> = events
+            .into_iter()
+            .map(|mut e| {
+                self.redactor.scrub_event(&mut e);
+                e
+            })
+            .collect();
+        self.locked(|log| {
+            log.recover()?;
+            log.write_all_locked(events)
+        })
+    }
+
     /// Chains `event` to the entry on disk, writes it, fsyncs it and records the head.
     fn write_locked(&self, event: AuditEvent) -> Result<AuditEntry, AuditError> {
-        // Another process may have appended since our last call: always chain to the disk.
-        let tail = read_tail(&self.dir)?;
-        let ts = Utc::now().trunc_subsecs(6);
-        let mut entry = AuditEntry::from_event(
-            event,
-            tail.next_seq,
-            ts,
-            self.user.clone(),
-            self.session_id.clone(),
-            tail.prev_hash,
-        );
-        let mut line = entry.seal()?;
-        line.push('\n');
+        let mut written = self.write_all_locked(vec![event])?;
+        written.pop().ok_or(AuditError::SequenceOverflow)
+    }
 
-        let number = match &tail.last {
-            Some((segment, size))
-                if *size == 0 || size.saturating_add(line.len() as u64) <= self.max_file_bytes =>
-            {
-                segment.number
+    /// Chains each event to the entry before it, writes them, then fsyncs every file written
+    /// (and the folder, for a new file) once, and records the head: one sync for a batch.
+    fn write_all_locked(&self, events: Vec<AuditEvent>) -> Result<Vec<AuditEntry>, AuditError> {
+        let mut entries = Vec::with_capacity(events.len());
+        let mut touched: Vec<(PathBuf, File, bool)> = Vec::new();
+        for event in events {
+            // Another process may have appended since our last call: always chain to the disk
+            // (what this batch wrote is already readable there, synced or not).
+            let tail = read_tail(&self.dir)?;
+            let ts = Utc::now().trunc_subsecs(6);
+            let mut entry = AuditEntry::from_event(
+                event,
+                tail.next_seq,
+                ts,
+                self.user.clone(),
+                self.session_id.clone(),
+                tail.prev_hash,
+            );
+            let mut line = entry.seal()?;
+            line.push('\n');
+            let number = match &tail.last {
+                Some((segment, size))
+                    if *size == 0
+                        || size.saturating_add(line.len() as u64) <= self.max_file_bytes =>
+                {
+                    segment.number
+                }
+                Some((segment, _)) => segment.number + 1,
+                None => 1,
+            };
+            let path = self.dir.join(file_name(number));
+            let is_new = tail.last.as_ref().is_none_or(|(s, _)| s.number != number);
+            let mut file = private_options()
+                .append(true)
+                .open(&path)
+                .map_err(AuditError::io("open for appending", &path))?;
+            file.write_all(line.as_bytes())
+                .map_err(AuditError::io("append to", &path))?;
+            match touched.iter_mut().find(|(p, _, _)| *p == path) {
+                Some(t) => t.2 |= is_new,
+                None => touched.push((path, file, is_new)),
             }
-            Some((segment, _)) => segment.number + 1,
-            None => 1,
-        };
-        let path = self.dir.join(file_name(number));
-        let is_new = tail.last.as_ref().is_none_or(|(s, _)| s.number != number);
-        let mut file = private_options()
-            .append(true)
-            .open(&path)
-            .map_err(AuditError::io("open for appending", &path))?;
-        file.write_all(line.as_bytes())
-            .map_err(AuditError::io("append to", &path))?;
-        file.sync_all().map_err(AuditError::io("fsync", &path))?;
-        if is_new {
-            // The new file's directory entry must be durable too, or a crash could lose it.
-            File::open(&self.dir)
-                .and_then(|d| d.sync_all())
-                .map_err(AuditError::io("fsync the audit directory", &self.dir))?;
+            tracing::debug!(seq = entry.seq, action = %entry.action, "audit entry written");
+            entries.push(entry);
         }
-        if let Some(head) = &self.head {
-            head.record(entry.seq, &entry.hash)?;
+        for (path, file, is_new) in &touched {
+            file.sync_all().map_err(AuditError::io("fsync", path))?;
+            if *is_new {
+                // The new file's directory entry must be durable too, or a crash could lose it.
+                File::open(&self.dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(AuditError::io("fsync the audit directory", &self.dir))?;
+            }
         }
-        tracing::debug!(seq = entry.seq, action = %entry.action, "audit entry appended");
-        Ok(entry)
+        if let (Some(head), Some(last)) = (&self.head, entries.last()) {
+            head.record(last.seq, &last.hash)?;
+        }
+        Ok(entries)
     }
 }
 

@@ -1,4 +1,7 @@
-//! Benchmarks reported as numbers: how close the client runs to its granted rate, alone.
+//! Benchmarks reported as numbers: how close the client runs to its granted rate, alone, and
+//! what a whole normalization pass costs.
+
+mod normalize;
 
 use std::io::Write;
 use std::num::NonZeroU32;
@@ -19,6 +22,19 @@ pub enum BenchTarget {
         #[arg(long, default_value_t = 300)]
         requests: u32,
     },
+    /// A whole pass (scan, refresh, writes): requests against the design's floor, pace, wall time.
+    Normalize {
+        #[arg(long, default_value_t = 2_000)]
+        matters: u32,
+        /// Free-text fields the pass covers (1 to 8).
+        #[arg(long, default_value_t = 3)]
+        fields: usize,
+        /// Share of the matters that need a change (0 to 1).
+        #[arg(long, default_value_t = 0.4)]
+        changed: f64,
+        #[arg(long, default_value_t = 600)]
+        rate_limit: u32,
+    },
 }
 
 /// Runs one benchmark and prints its numbers.
@@ -30,6 +46,15 @@ pub async fn run(target: BenchTarget, out: &mut dyn Write) -> Result<(), CliErro
         } => {
             let result = client(rate_limit, requests).await?;
             print_client(&result, out)?;
+        }
+        BenchTarget::Normalize {
+            matters,
+            fields,
+            changed,
+            rate_limit,
+        } => {
+            let result = normalize::normalize(matters, fields, changed, rate_limit).await?;
+            normalize::print(&result, out)?;
         }
     }
     Ok(())

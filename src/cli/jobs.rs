@@ -5,6 +5,8 @@
 mod local;
 mod progress;
 
+pub(crate) use progress::Progress;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,7 +18,6 @@ use super::error::CliError;
 use crate::app::{Services, connect, open_state};
 use crate::jobs::{JobStatus, JobView, Origin};
 use crate::privacy::Privacy;
-use progress::Progress;
 
 /// A job that completed with values that did not land.
 const EXIT_PROBLEMS: u8 = 3;

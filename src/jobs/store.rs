@@ -11,7 +11,7 @@ mod approvals;
 mod items;
 mod lease;
 
-pub use items::{ItemState, JobItem};
+pub use items::{ItemState, JobItem, Record};
 pub use lease::LeaseHolder;
 
 use super::model::{JobHeader, JobStatus};

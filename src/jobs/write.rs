@@ -18,9 +18,24 @@ use super::decide::{Decision, decide};
 mod send;
 
 use super::model::{JobHeader, Outcome};
-use super::store::{ItemState, JobItem};
+use super::store::{ItemState, JobItem, Record};
 use super::{JobError, JobService};
 use send::Sent;
+
+/// One value decided, to be recorded (see [`JobService::settle_all`]).
+pub(super) struct Settlement<'a> {
+    pub plan: &'a PlanItem,
+    /// The intent it is the outcome of, when a PATCH was marked for it.
+    pub intent: Option<u64>,
+    pub action: Action,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    /// Old and new value, as the audit log keeps them.
+    pub values: (Value, Value),
+    /// The value-instance id written (a created one, for rollback).
+    pub instance: Option<String>,
+    pub created: bool,
+}
 
 /// Tries of one change set before it is dead-lettered as failed.
 pub(super) const MAX_WRITE_ATTEMPTS: u32 = 5;
@@ -72,39 +87,46 @@ impl JobService {
             .field(&plan.field_name, plan.field_id)
     }
 
-    /// Records an outcome in the store and the audit log.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn settle(
+    /// Records outcomes: first in the audit log (one fsync for all), then in the store (one
+    /// transaction). A crash between the two leaves the values `sent`, and the resume records
+    /// them again after a re-read: an outcome is never missing from the log.
+    pub(super) async fn settle_all(
         &self,
         ctx: &RunContext<'_>,
-        plan: &PlanItem,
-        item: &JobItem,
-        action: Action,
-        outcome: Outcome,
-        reason: Option<String>,
-        values: (Value, Value),
-        instance: Option<String>,
-        created: bool,
+        settled: Vec<Settlement<'_>>,
     ) -> Result<(), JobError> {
-        let (id, m, f) = (ctx.job.id.clone(), plan.matter_id, plan.field_id);
-        let (why, inst) = (reason.clone(), instance.clone());
-        self.db(move |s| s.record(&id, m, f, outcome, why.as_deref(), inst.as_deref(), created))
-            .await?;
-        let mut event = self
-            .value_event(ctx, action, plan)
-            .values(values.0, values.1)
-            .outcome(outcome.as_str());
-        if let Some(seq) = item.intent_seq {
-            event = event.intent(seq);
+        if settled.is_empty() {
+            return Ok(());
         }
-        if let Some(i) = instance {
-            event = event.value_instance(i);
+        let mut events = Vec::with_capacity(settled.len());
+        let mut records = Vec::with_capacity(settled.len());
+        for s in settled {
+            let mut event = self
+                .value_event(ctx, s.action, s.plan)
+                .values(s.values.0, s.values.1)
+                .outcome(s.outcome.as_str());
+            if let Some(seq) = s.intent {
+                event = event.intent(seq);
+            }
+            if let Some(i) = &s.instance {
+                event = event.value_instance(i.clone());
+            }
+            if let Some(r) = &s.reason {
+                event = event.detail(r.clone());
+            }
+            events.push(event);
+            records.push(Record {
+                matter_id: s.plan.matter_id,
+                field_id: s.plan.field_id,
+                outcome: s.outcome,
+                reason: s.reason,
+                value_id: s.instance,
+                created: s.created,
+            });
         }
-        if let Some(r) = reason {
-            event = event.detail(r);
-        }
-        self.audit(event).await?;
-        Ok(())
+        self.audit_all(events).await?;
+        let id = ctx.job.id.clone();
+        self.db(move |s| s.record_all(&id, &records)).await
     }
 
     /// Writes one matter's change set, starting from `read` (its fresh read, `None` when
@@ -122,6 +144,8 @@ impl JobService {
             let id = ctx.job.id.clone();
             let items = self.db(move |s| s.items_of(&id, matter_id)).await?;
             let mut sending: Vec<(JobItem, &PlanItem, ValueWrite)> = Vec::new();
+            let mut settled = Vec::new();
+            let mut not_landed = Vec::new();
             for item in items.into_iter().filter(|i| i.state != ItemState::Done) {
                 let Some(plan) = ctx.plan.get(&(matter_id, item.field_id)) else {
                     // A job item always comes from a change of its plan: a missing one means
@@ -132,85 +156,76 @@ impl JobService {
                     )));
                 };
                 let old = raw_value(read.as_ref(), plan.field_id);
+                let instance = instance_of(read.as_ref(), plan.field_id);
+                let settle = |action, outcome, reason, values, instance, created| Settlement {
+                    plan,
+                    intent: item.intent_seq,
+                    action,
+                    outcome,
+                    reason,
+                    values,
+                    instance,
+                    created,
+                };
                 match decide(read.as_ref(), plan, item.state) {
-                    Decision::Unchanged => {
-                        self.settle(
-                            ctx,
-                            plan,
-                            &item,
-                            Action::WriteSkippedEqual,
-                            Outcome::Unchanged,
-                            None,
-                            (old.clone(), old),
-                            instance_of(read.as_ref(), plan.field_id),
-                            false,
-                        )
-                        .await?;
-                    }
-                    Decision::Landed => {
-                        let new = old.clone();
-                        self.settle(
-                            ctx,
-                            plan,
-                            &item,
-                            Action::WriteResolved,
-                            Outcome::Changed,
-                            Some(
-                                "the answer to this write was lost; a re-read shows it landed"
-                                    .into(),
-                            ),
-                            (Value::Null, new),
-                            instance_of(read.as_ref(), plan.field_id),
-                            plan.old.is_none(),
-                        )
-                        .await?;
-                    }
-                    Decision::Conflict(reason) => {
-                        self.settle(
-                            ctx,
-                            plan,
-                            &item,
-                            Action::Conflict,
-                            Outcome::Conflict,
-                            Some(reason),
-                            (old, Value::Null),
-                            None,
-                            false,
-                        )
-                        .await?;
-                    }
-                    Decision::Gone(reason) => {
-                        self.settle(
-                            ctx,
-                            plan,
-                            &item,
-                            Action::Gone,
-                            Outcome::Gone,
-                            Some(reason),
-                            (Value::Null, Value::Null),
-                            None,
-                            false,
-                        )
-                        .await?;
-                    }
+                    Decision::Unchanged => settled.push(settle(
+                        Action::WriteSkippedEqual,
+                        Outcome::Unchanged,
+                        None,
+                        (old.clone(), old),
+                        instance,
+                        false,
+                    )),
+                    Decision::Landed => settled.push(settle(
+                        Action::WriteResolved,
+                        Outcome::Changed,
+                        Some("the answer to this write was lost; a re-read shows it landed".into()),
+                        (Value::Null, old),
+                        instance,
+                        plan.old.is_none(),
+                    )),
+                    Decision::Conflict(reason) => settled.push(settle(
+                        Action::Conflict,
+                        Outcome::Conflict,
+                        Some(reason),
+                        (old, Value::Null),
+                        None,
+                        false,
+                    )),
+                    Decision::Gone(reason) => settled.push(settle(
+                        Action::Gone,
+                        Outcome::Gone,
+                        Some(reason),
+                        (Value::Null, Value::Null),
+                        None,
+                        false,
+                    )),
                     Decision::Write(write) => {
                         if item.state == ItemState::Sent {
                             // Its PATCH went out before (a crash, a lost answer) but did not land.
                             let mut event = self
                                 .value_event(ctx, Action::WriteResolved, plan)
                                 .outcome("not-applied")
-                                .detail("the answer to this write was lost; a re-read shows it did not land: it is written again from that read");
+                                .detail(
+                                    "the answer to this write was lost; a re-read shows it did \
+                                     not land: it is written again from that read",
+                                );
                             if let Some(seq) = item.intent_seq {
                                 event = event.intent(seq);
                             }
-                            self.audit(event).await?;
-                            let id = ctx.job.id.clone();
-                            let f = item.field_id;
-                            self.db(move |s| s.reopen(&id, matter_id, f)).await?;
+                            not_landed.push((event, item.field_id));
                         }
                         sending.push((item, plan, write));
                     }
                 }
+            }
+            self.settle_all(ctx, settled).await?;
+            if !not_landed.is_empty() {
+                let (events, fields): (Vec<_>, Vec<_>) = not_landed.into_iter().unzip();
+                self.audit_all(events).await?;
+                let id = ctx.job.id.clone();
+                self.db(move |s| s.reopen_all(&id, matter_id, &fields))
+                    .await?;
             }
             let Some(read_now) = read.as_ref().filter(|_| !sending.is_empty()) else {
                 return Ok(());
@@ -225,22 +240,20 @@ impl JobService {
                     "gave up after {attempts} tries (dead-lettered): {}",
                     last_error.as_deref().unwrap_or("Clio kept failing")
                 );
-                for (item, plan, _) in &sending {
-                    let old = raw_value(read.as_ref(), plan.field_id);
-                    self.settle(
-                        ctx,
+                let failed = sending
+                    .iter()
+                    .map(|(item, plan, _)| Settlement {
                         plan,
-                        item,
-                        Action::Failed,
-                        Outcome::Failed,
-                        Some(why.clone()),
-                        (old, Value::Null),
-                        None,
-                        false,
-                    )
-                    .await?;
-                }
-                return Ok(());
+                        intent: item.intent_seq,
+                        action: Action::Failed,
+                        outcome: Outcome::Failed,
+                        reason: Some(why.clone()),
+                        values: (raw_value(read.as_ref(), plan.field_id), Value::Null),
+                        instance: None,
+                        created: false,
+                    })
+                    .collect();
+                return self.settle_all(ctx, failed).await;
             }
             let sent = self.send(ctx, read_now, &sending).await?;
             match sent {

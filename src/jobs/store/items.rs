@@ -33,6 +33,18 @@ impl ItemState {
     }
 }
 
+/// An outcome to store for one value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub matter_id: u64,
+    pub field_id: u64,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    /// The value-instance id written to (the one a create produced).
+    pub value_id: Option<String>,
+    pub created: bool,
+}
+
 /// One value of a job, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobItem {
@@ -160,59 +172,80 @@ impl JobStore {
         Ok(true)
     }
 
-    /// The audit sequence number of the intent written for a sent value.
-    pub fn set_intent(
+    /// The audit sequence numbers of the intents written for sent values of one matter.
+    pub fn set_intents(
         &self,
         job_id: &str,
         matter_id: u64,
-        field_id: u64,
-        seq: u64,
+        intents: &[(u64, u64)],
     ) -> Result<(), JobStoreError> {
-        self.conn().execute(
-            "UPDATE job_items SET intent_seq = ?4
-             WHERE job_id = ?1 AND matter_id = ?2 AND field_id = ?3",
-            params![job_id, matter_id as i64, field_id as i64, seq as i64],
-        )?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut set = tx.prepare_cached(
+                "UPDATE job_items SET intent_seq = ?4
+                 WHERE job_id = ?1 AND matter_id = ?2 AND field_id = ?3",
+            )?;
+            for (field, seq) in intents {
+                set.execute(params![
+                    job_id,
+                    matter_id as i64,
+                    *field as i64,
+                    *seq as i64
+                ])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
-    /// A value decided: `done` with its outcome (and the instance written, for rollback).
-    #[allow(clippy::too_many_arguments)]
-    pub fn record(
+    /// Values decided: `done` with their outcomes (and the instance written, for rollback),
+    /// in one transaction.
+    pub fn record_all(&self, job_id: &str, records: &[Record]) -> Result<(), JobStoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut record = tx.prepare_cached(
+                "UPDATE job_items SET state = 'done', outcome = ?4, reason = ?5,
+                                      value_id = COALESCE(?6, value_id), created = ?7
+                 WHERE job_id = ?1 AND matter_id = ?2 AND field_id = ?3",
+            )?;
+            for r in records {
+                record.execute(params![
+                    job_id,
+                    r.matter_id as i64,
+                    r.field_id as i64,
+                    r.outcome.as_str(),
+                    r.reason,
+                    r.value_id,
+                    r.created as i64
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sent values found not applied (their answer was lost before Clio applied them):
+    /// pending again, to be written from a fresh read.
+    pub fn reopen_all(
         &self,
         job_id: &str,
         matter_id: u64,
-        field_id: u64,
-        outcome: Outcome,
-        reason: Option<&str>,
-        value_id: Option<&str>,
-        created: bool,
+        fields: &[u64],
     ) -> Result<(), JobStoreError> {
-        self.conn().execute(
-            "UPDATE job_items SET state = 'done', outcome = ?4, reason = ?5,
-                                  value_id = COALESCE(?6, value_id), created = ?7
-             WHERE job_id = ?1 AND matter_id = ?2 AND field_id = ?3",
-            params![
-                job_id,
-                matter_id as i64,
-                field_id as i64,
-                outcome.as_str(),
-                reason,
-                value_id,
-                created as i64
-            ],
-        )?;
-        Ok(())
-    }
-
-    /// A sent value found not applied (its answer was lost before Clio applied it): pending
-    /// again, to be written from a fresh read.
-    pub fn reopen(&self, job_id: &str, matter_id: u64, field_id: u64) -> Result<(), JobStoreError> {
-        self.conn().execute(
-            "UPDATE job_items SET state = 'pending'
-             WHERE job_id = ?1 AND matter_id = ?2 AND field_id = ?3 AND state = 'sent'",
-            params![job_id, matter_id as i64, field_id as i64],
-        )?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut reopen = tx.prepare_cached(
+                "UPDATE job_items SET state = 'pending'
+                 WHERE job_id = ?1 AND matter_id = ?2 AND field_id = ?3 AND state = 'sent'",
+            )?;
+            for field in fields {
+                reopen.execute(params![job_id, matter_id as i64, *field as i64])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
