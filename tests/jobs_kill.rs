@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clio_mcp::app::{SANDBOX_MATTERS, sandbox_account_dir};
@@ -15,29 +15,12 @@ use clio_mcp::sandbox::seed::CLIENT_ADDRESS;
 use clio_mcp::sandbox::{Sandbox, SandboxOptions};
 use serde_json::Value;
 
+mod common;
+
+use common::cli::{clio, propose_addresses, text};
+
 /// Matters the plan covers: enough for several writes before and after each kill.
 const MATTERS: usize = 30;
-
-fn clio(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clio-mcp"));
-    cmd.arg("--home").arg(home).args(args);
-    cmd.env_remove("CLIO_MCP_HOME")
-        .env_remove(CRASH_ENV)
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// The first matters this user can see, as the sandbox account seeds them.
 async fn visible_matters() -> Vec<u64> {
@@ -60,29 +43,7 @@ async fn visible_matters() -> Vec<u64> {
 
 /// Proposes the address rule on `ids` and approves it: the plan id.
 fn planned(home: &Path, ids: &[u64]) -> String {
-    let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
-    let propose = clio(
-        home,
-        &[
-            "plan",
-            "--sandbox",
-            "propose",
-            "--field",
-            "Client Address",
-            "--rule",
-            "address",
-            "--ids",
-            &ids.join(","),
-        ],
-        &[],
-    );
-    assert!(propose.status.success(), "{}", text(&propose));
-    let list = clio(home, &["plan", "--sandbox", "list"], &[]);
-    let id = String::from_utf8_lossy(&list.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let id = propose_addresses(home, ids);
     let approve = clio(home, &["plan", "--sandbox", "approve", &id, "--yes"], &[]);
     assert!(approve.status.success(), "{}", text(&approve));
     id

@@ -2,6 +2,8 @@
 //! in-process pipe, and a tool call that checks the result against the tool's output schema.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
+pub mod cli;
+
 use std::num::NonZeroU32;
 
 use clio_mcp::clio::{ClioClient, RetryPolicy};
