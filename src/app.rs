@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::audit::{AuditError, AuditLog, AuditOptions, audit_dir};
+use crate::auth::{AuthError, resolve};
 use crate::background::Runner;
 use crate::clio::{ClioClient, ClioError, RetryPolicy};
 use crate::config::{Config, ConfigError, approval_threshold};
@@ -34,6 +35,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Jobs(#[from] JobStoreError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
     #[error("could not start the sandbox: {0}")]
     Sandbox(std::io::Error),
 }
@@ -54,7 +57,8 @@ pub struct Services {
     pub jobs: JobService,
 }
 
-/// A client on real Clio (from the environment) or on an in-process sandbox whose state is
+/// A client on real Clio (the environment's tokens, else the stored sign-in, whose refreshed
+/// tokens are stored again before use) or on an in-process sandbox whose state is
 /// kept in `<home>/sandbox`, apart from the real account's audit log and plans; the sandbox
 /// account itself persists in `<home>/sandbox/account`, so that one command's writes are
 /// there for the next (`clio-mcp sandbox reset` starts it afresh).
@@ -85,13 +89,14 @@ pub async fn connect(sandbox: bool, home: Option<PathBuf>) -> Result<Target, Sta
     if let Some(home) = home {
         config.home = home;
     }
-    if config.clio.credentials.access_token.is_none() {
-        return Err(ConfigError::MissingToken.into());
-    }
-    let client = ClioClient::new(&config.clio, RetryPolicy::default())?;
+    let home = config.home.clone();
+    let resolved =
+        crate::auth::blocking(move || resolve(&config, |n| std::env::var(n).ok())).await?;
+    let client =
+        ClioClient::with_persistence(&resolved.clio, RetryPolicy::default(), resolved.persistence)?;
     Ok(Target {
         client,
-        home: config.home,
+        home,
         sandbox: None,
     })
 }

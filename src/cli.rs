@@ -3,6 +3,7 @@
 
 mod approve;
 pub mod audit;
+mod auth;
 pub mod bench;
 pub mod demo;
 pub mod error;
@@ -42,6 +43,11 @@ enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Show the field inventory and messy values of an in-process sandbox.
     Demo(DemoArgs),
+    /// Sign in to Clio (login), see who is signed in (status), sign out (logout).
+    Auth {
+        #[command(subcommand)]
+        cmd: auth::AuthCommand,
+    },
     /// Verify, browse, export and report on the audit log.
     Audit {
         #[command(subcommand)]
@@ -123,6 +129,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 None => crate::app::default_home()?,
             };
             return Ok(audit::run(cmd, &home, &mut out)?);
+        }
+        Command::Auth { cmd } => {
+            let code = auth::run(cmd, cli.home, &mut out).await?;
+            out.flush()?;
+            return Ok(code);
         }
         Command::Plan(args) => plan::run(args, cli.home, &mut out).await?,
         Command::Jobs(args) => return Ok(jobs::run(args, cli.home, &mut out).await),

@@ -29,9 +29,9 @@ pub enum ConfigError {
     )]
     NoHome,
     #[error(
-        "no Clio access token: set CLIO_ACCESS_TOKEN (or run with --sandbox to try clio-mcp without a Clio account)"
+        "CLIO_MCP_CREDENTIAL_STORE={value:?} is not a credential store: use auto (the OS keyring when there is one, else the credentials file), keyring or file"
     )]
-    MissingToken,
+    BadCredentialStore { value: String },
     #[error(
         "CLIO_MCP_APPROVAL_THRESHOLD={value:?} is not usable: give a whole number of change sets (0 means every plan needs a person's approval; the default is 25)"
     )]
@@ -71,7 +71,8 @@ pub enum Region {
 }
 
 impl Region {
-    fn parse(value: &str) -> Result<Region, ConfigError> {
+    /// `us`, `ca`, `eu` or `au`, in any case.
+    pub fn parse(value: &str) -> Result<Region, ConfigError> {
         match value.trim().to_ascii_lowercase().as_str() {
             "us" => Ok(Region::Us),
             "ca" => Ok(Region::Ca),
@@ -80,6 +81,16 @@ impl Region {
             _ => Err(ConfigError::UnknownRegion {
                 value: value.to_string(),
             }),
+        }
+    }
+
+    /// The region's short name, as `CLIO_REGION` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::Us => "us",
+            Region::Ca => "ca",
+            Region::Eu => "eu",
+            Region::Au => "au",
         }
     }
 

@@ -61,6 +61,22 @@ pub fn write_atomic(
     result
 }
 
+/// Fsyncs the folder `path` lives in, so a rename into it survives a crash (a no-op where
+/// folders cannot be opened, as on Windows).
+pub fn sync_dir(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn write_new(tmp: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let file: File = private_options().write(true).create_new(true).open(tmp)?;
     let mut out = BufWriter::new(&file);

@@ -1,12 +1,9 @@
-//! The MCP handler type every tool and prompt is a method on: the process's services and the
-//! server's settings. A leaf of the MCP face: the tools name it, it names no tool.
+//! The type every tool is a method on: a server connected to Clio, with the process's services
+//! and the server's settings. A leaf of the MCP face: the tools name it, it names no tool.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-use rmcp::handler::server::router::prompt::PromptRouter;
-use rmcp::handler::server::tool::ToolRouter;
 
 use crate::app::Services;
 use crate::audit::AuditLog;
@@ -38,8 +35,9 @@ impl Default for ServerSettings {
     }
 }
 
-/// The clio-mcp MCP server. Cheap to clone: one per HTTP session shares the same client,
-/// audit log and planner.
+/// clio-mcp connected to Clio: what every tool call runs on (`server::McpServer` hands it
+/// out once connected). Cheap to clone: every HTTP session shares the same client, audit log
+/// and planner.
 #[derive(Clone)]
 pub struct ClioMcpServer {
     pub(crate) client: ClioClient,
@@ -47,27 +45,17 @@ pub struct ClioMcpServer {
     pub(crate) planner: Planner,
     pub(crate) jobs: JobService,
     pub(crate) settings: ServerSettings,
-    pub(crate) tool_router: ToolRouter<ClioMcpServer>,
-    pub(crate) prompt_router: PromptRouter<ClioMcpServer>,
 }
 
 impl ClioMcpServer {
-    /// A server on `services` that routes calls through the given routers (see
-    /// `server::new`, which sums every tool and prompt).
-    pub(crate) fn with_routers(
-        services: Services,
-        settings: ServerSettings,
-        tool_router: ToolRouter<ClioMcpServer>,
-        prompt_router: PromptRouter<ClioMcpServer>,
-    ) -> ClioMcpServer {
+    /// The tools' view of `services` with `settings`.
+    pub fn on(services: Services, settings: ServerSettings) -> ClioMcpServer {
         ClioMcpServer {
             client: services.client,
             audit: services.audit,
             planner: services.planner,
             jobs: services.jobs,
             settings,
-            tool_router,
-            prompt_router,
         }
     }
 

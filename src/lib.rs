@@ -13,7 +13,8 @@
 //!    services on them, for `serve`, the demo and every command.
 //! 3. **Services**: proposals and plans ([`plan`]), write jobs, approvals, single writes
 //!    and rollbacks ([`jobs`]), the field inventory ([`inventory`]), the audit log
-//!    ([`audit`]). Each returns its own error type.
+//!    ([`audit`]), signing in and keeping the tokens ([`auth`]). Each returns its own error
+//!    type.
 //! 4. **Pure core and I/O edge**: the normalization rules and validators ([`normalize`], no
 //!    I/O) and the single Clio client ([`clio`]: limiter, retries, paging, errors, API types).
 //! 5. **Foundations**: domain types both of those use ([`field_type`]), settings
@@ -35,6 +36,7 @@ pub mod app;
 
 // 3. Services
 pub mod audit;
+pub mod auth;
 pub mod inventory;
 pub mod jobs;
 pub mod plan;

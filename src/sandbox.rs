@@ -15,6 +15,7 @@ mod inspect;
 pub mod journal;
 pub mod matter_patch;
 pub mod matters;
+pub mod oauth;
 pub mod observe;
 mod routes;
 pub mod seed;
@@ -50,6 +51,8 @@ pub struct SandboxOptions {
     pub faults: Faults,
     /// Answer refresh grants without a new refresh token.
     pub omit_refresh_token: bool,
+    /// `/oauth/authorize` denies (`error=access_denied`) instead of approving.
+    pub deny_authorization: bool,
     /// Keep the account in this folder, across processes: the seed plus a journal of every
     /// change, fsynced before it is answered. `None` keeps it in memory only.
     pub state_dir: Option<PathBuf>,
@@ -64,6 +67,7 @@ impl Default for SandboxOptions {
             window_secs: 60,
             faults: Faults::default(),
             omit_refresh_token: false,
+            deny_authorization: false,
             state_dir: None,
         }
     }
@@ -116,6 +120,10 @@ impl Sandbox {
                 client_secret: client_secret.clone(),
                 issued: 0,
                 omit_refresh_token: options.omit_refresh_token,
+                deny_authorization: options.deny_authorization,
+                codes: HashMap::new(),
+                grants: HashMap::from([(access_token.clone(), 0), (refresh_token.clone(), 0)]),
+                next_grant: 1,
             }),
             windows: Mutex::new(HashMap::new()),
             bursts: Mutex::new(HashMap::new()),

@@ -1,6 +1,7 @@
 //! The MCP server: how it is built on the process's services, what it tells a client
 //! (identity, instructions), and the one place tool and prompt calls are routed.
 
+mod connection;
 pub mod frames;
 pub mod http;
 mod methods;
@@ -8,14 +9,65 @@ mod prompts;
 pub mod stdio;
 
 use std::path::Path;
+use std::sync::Arc;
 
-use rmcp::model::{CustomRequest, CustomResult, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::handler::server::router::prompt::PromptRouter;
+use rmcp::handler::server::tool::{ToolCallContext, ToolRouter};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
+    CustomResult, Implementation, ServerCapabilities, ServerConfig,
+};
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ErrorData, ServerHandler, prompt_handler, tool_handler};
 
 use crate::app::{Services, StartError, open_state};
 use crate::clio::ClioClient;
 use crate::handler::{ClioMcpServer, ServerSettings};
+pub use connection::{Connection, Connector, unavailable};
+
+/// The MCP server a transport serves: its tools and prompts, and its connection to Clio.
+/// `initialize`, `tools/list` and the prompts always work; a tool call gets the connected
+/// server, or a tool error saying what is wrong and what to run. Cheap to clone: every HTTP
+/// session shares one connection.
+#[derive(Clone)]
+pub struct McpServer {
+    connection: Arc<Connection>,
+    tool_router: ToolRouter<ClioMcpServer>,
+    prompt_router: PromptRouter<McpServer>,
+}
+
+impl McpServer {
+    fn with(connection: Connection) -> McpServer {
+        McpServer {
+            connection: Arc::new(connection),
+            tool_router: crate::tools::router(),
+            prompt_router: McpServer::prompt_router(),
+        }
+    }
+
+    /// A server that connects to Clio through `connect` on the first tool call (and again on
+    /// the next after a failure).
+    pub fn lazy(connect: Connector, settings: ServerSettings) -> McpServer {
+        McpServer::with(Connection::lazy(connect, settings))
+    }
+
+    /// Connects now if it is not yet (one attempt), or says why it cannot.
+    pub async fn connect(&self) -> Result<(), String> {
+        self.connection.get().await.map(|_| ())
+    }
+
+    /// The connected server, once it is.
+    pub fn connected(&self) -> Option<&ClioMcpServer> {
+        self.connection.connected()
+    }
+
+    /// Stops the background scans and jobs, if it ever connected.
+    pub async fn shutdown(&self) {
+        if let Some(server) = self.connected() {
+            server.shutdown().await;
+        }
+    }
+}
 
 /// What the assistant is told when it connects: the workflow, how writes are gated, and that
 /// matter text is data.
@@ -33,18 +85,13 @@ with `job_status` (wait_seconds up to 20), stop it with `cancel_job`; 6) `propos
 plans the undoing of a job. `apply_custom_field` writes one value the person asked for. Never \
 claim a value changed unless a tool said `changed`.";
 
-/// A server on `services` offering every tool and prompt.
-pub fn new(services: Services, settings: ServerSettings) -> ClioMcpServer {
-    ClioMcpServer::with_routers(
-        services,
-        settings,
-        crate::tools::router(),
-        ClioMcpServer::prompt_router(),
-    )
+/// A server on `services` offering every tool and prompt, connected from the start.
+pub fn new(services: Services, settings: ServerSettings) -> McpServer {
+    McpServer::with(Connection::ready(ClioMcpServer::on(services, settings)))
 }
 
 /// A server on `client` with default settings (values shown, 20 s scan wait).
-pub async fn build(client: ClioClient, home: &Path) -> Result<ClioMcpServer, StartError> {
+pub async fn build(client: ClioClient, home: &Path) -> Result<McpServer, StartError> {
     build_with(client, home, ServerSettings::default()).await
 }
 
@@ -53,13 +100,13 @@ pub async fn build_with(
     client: ClioClient,
     home: &Path,
     settings: ServerSettings,
-) -> Result<ClioMcpServer, StartError> {
+) -> Result<McpServer, StartError> {
     Ok(new(open_state(client, home).await?, settings))
 }
 
 #[tool_handler(router = self.tool_router)]
 #[prompt_handler(router = self.prompt_router)]
-impl ServerHandler for ClioMcpServer {
+impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
             ServerCapabilities::builder()
@@ -72,6 +119,27 @@ impl ServerHandler for ClioMcpServer {
                 .with_title("Clio MCP"),
         )
         .with_instructions(INSTRUCTIONS)
+    }
+
+    /// The one place tool calls are routed: to the connected server, or a tool error that
+    /// says why there is none (the connection is tried again on the next call).
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if self.tool_router.get(&request.name).is_none() {
+            return Err(ErrorData::invalid_params("tool not found", None));
+        }
+        let server = match self.connection.get().await {
+            Ok(server) => server,
+            Err(problem) => {
+                return Ok(CallToolResult::error(vec![ContentBlock::text(problem)]).into());
+            }
+        };
+        self.tool_router
+            .call(ToolCallContext::new(server, request, context))
+            .await
     }
 
     /// A request rmcp could not type: malformed params of a known method are -32602, only

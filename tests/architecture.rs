@@ -30,6 +30,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("jobs", SERVICES),
     ("inventory", SERVICES),
     ("audit", SERVICES),
+    ("auth", SERVICES),
     ("documents", SERVICES),
     ("webhooks", SERVICES),
     ("sandbox", SERVICES),

@@ -478,3 +478,53 @@ async fn a_malformed_tools_call_is_invalid_params_over_http() {
     assert_eq!(answer["id"], 5, "{answer}");
     assert_eq!(answer["error"]["code"], -32602, "{answer}");
 }
+
+#[tokio::test]
+async fn serve_over_http_without_a_sign_in_starts_and_tools_say_to_run_auth_login() {
+    use tokio::io::AsyncBufReadExt;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_clio-mcp"))
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .env("CLIO_MCP_HOME", home.path())
+        .env("CLIO_BASE_URL", "http://127.0.0.1:9/api/v4")
+        .env("CLIO_MCP_CREDENTIAL_STORE", "file")
+        .env_remove("CLIO_ACCESS_TOKEN")
+        .env_remove("CLIO_REGION")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.strip_prefix("clio-mcp: serving MCP on ") {
+                return rest.split_whitespace().next().unwrap().to_string();
+            }
+        }
+        panic!("serve --http ended without serving");
+    })
+    .await
+    .unwrap();
+    let client = ().serve(StreamableHttpClientTransport::from_uri(url)).await.unwrap();
+    assert_eq!(
+        client.list_all_tools().await.unwrap().len(),
+        clio_mcp::handler::ClioMcpServer::tools().len()
+    );
+    let r = client
+        .call_tool(rmcp::model::CallToolRequestParams::new(
+            "list_custom_fields",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, Some(true));
+    let text: String = r
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect();
+    assert!(text.contains("clio-mcp auth login"), "{text}");
+    client.cancel().await.unwrap();
+    child.kill().await.unwrap();
+}

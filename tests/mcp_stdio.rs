@@ -4,6 +4,9 @@
 
 use std::time::Duration;
 
+#[path = "common/signin.rs"]
+mod signin;
+
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
@@ -40,22 +43,98 @@ async fn serve_sandbox_over_stdio_initializes_lists_and_calls() {
     assert!(!home.path().join("audit").exists());
 }
 
+/// `clio-mcp serve` on the Clio account at `base`, with no token in the environment and the
+/// sign-in (if any) in the file store of `home`.
+fn serve_unsigned(base: &str, home: &std::path::Path) -> tokio::process::Command {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_clio-mcp")).configure(|c| {
+        c.arg("serve")
+            .env("CLIO_MCP_HOME", home)
+            .env("CLIO_BASE_URL", base)
+            .env("CLIO_MCP_CREDENTIAL_STORE", "file")
+            .env_remove("CLIO_ACCESS_TOKEN")
+            .env_remove("CLIO_REFRESH_TOKEN")
+            .env_remove("CLIO_REGION")
+            .stderr(std::process::Stdio::null());
+    })
+}
+
+fn tool_text(r: &rmcp::model::CallToolResult) -> String {
+    r.content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[tokio::test]
-async fn serve_without_a_token_is_a_clear_startup_error() {
+async fn serve_without_a_sign_in_starts_and_tools_say_to_run_auth_login() {
     let home = tempfile::tempdir().unwrap();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_clio-mcp"))
-        .arg("serve")
-        .env("CLIO_MCP_HOME", home.path())
-        .env_remove("CLIO_ACCESS_TOKEN")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("CLIO_ACCESS_TOKEN"), "{stderr}");
-    assert!(stderr.contains("--sandbox"), "{stderr}");
-    assert!(out.stdout.is_empty(), "stdout belongs to the protocol");
+    // A loopback port nobody listens on: Clio is unreachable too.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/api/v4", closed.local_addr().unwrap());
+    drop(closed);
+    let cmd = serve_unsigned(&base, home.path());
+    let client = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let info = client.peer_info().unwrap().server_info.clone().unwrap();
+    assert_eq!(info.name, "clio-mcp");
+    let tools = client.list_all_tools().await.unwrap();
+    assert_eq!(tools.len(), clio_mcp::handler::ClioMcpServer::tools().len());
+    assert!(!client.list_all_prompts().await.unwrap().is_empty());
+    for _ in 0..2 {
+        let args = json!({"limit": 3}).as_object().unwrap().clone();
+        let r = client
+            .call_tool(CallToolRequestParams::new("find_matters").with_arguments(args))
+            .await
+            .unwrap();
+        assert_eq!(r.is_error, Some(true));
+        let text = tool_text(&r);
+        assert!(text.contains("not signed in to Clio"), "{text}");
+        assert!(text.contains("clio-mcp auth login"), "{text}");
+    }
+    // An unknown tool is still the protocol's error, not the sign-in's.
+    let unknown = client
+        .call_tool(CallToolRequestParams::new("no_such_tool"))
+        .await;
+    assert!(unknown.is_err());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn serve_picks_up_a_sign_in_made_while_it_runs_on_the_next_call() {
+    let sb = clio_mcp::sandbox::Sandbox::start(clio_mcp::sandbox::SandboxOptions {
+        matters: 20,
+        rate_limit: 10_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let cmd = serve_unsigned(&sb.base_url, home.path());
+    let client = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let call = || async {
+        let args = json!({"limit": 3}).as_object().unwrap().clone();
+        client
+            .call_tool(CallToolRequestParams::new("find_matters").with_arguments(args))
+            .await
+            .unwrap()
+    };
+    let first = call().await;
+    assert_eq!(first.is_error, Some(true));
+    assert!(tool_text(&first).contains("clio-mcp auth login"));
+    signin::sign_in(
+        &sb.base_url,
+        (sb.client_id.as_str(), sb.client_secret.as_str()),
+        home.path(),
+    )
+    .await;
+    let second = call().await;
+    assert_ne!(second.is_error, Some(true), "{}", tool_text(&second));
+    let rows = second.structured_content.unwrap()["matters"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(rows, 3);
+    client.cancel().await.unwrap();
 }
 
 /// The binary over raw pipes: frames written to its stdin, answers read line by line.

@@ -105,7 +105,8 @@ fn manifest_matches_the_package_and_the_server_tools() {
         .find(|c| c["env_var"] == "CLIO_ACCESS_TOKEN")
         .unwrap();
     assert_eq!(token["type"], "secret");
-    assert_eq!(token["required"], true);
+    // `clio-mcp auth login` stores a sign-in: the variable is optional and wins when set.
+    assert_eq!(token["required"], false);
     // Every variable the configuration reads is described.
     for var in [
         "CLIO_REGION",
@@ -116,6 +117,7 @@ fn manifest_matches_the_package_and_the_server_tools() {
         "CLIO_CLIENT_SECRET",
         "CLIO_RATE_LIMIT",
         "CLIO_MCP_HOME",
+        "CLIO_MCP_CREDENTIAL_STORE",
     ] {
         assert!(
             m["config"]

@@ -13,6 +13,8 @@ pub enum CliError {
     #[error(transparent)]
     Start(#[from] StartError),
     #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    #[error(transparent)]
     Clio(#[from] ClioError),
     #[error(transparent)]
     Config(#[from] ConfigError),

@@ -45,6 +45,10 @@ pub(super) struct SandboxArgs {
     /// Latency added to every API answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Deny every sign-in at /oauth/authorize (`error=access_denied`), as when the person
+    /// clicks Deny; sign-ins are approved at once otherwise.
+    #[arg(long)]
+    deny_authorization: bool,
 }
 
 #[derive(Subcommand)]
@@ -101,6 +105,7 @@ pub(super) async fn run(
             latency: Duration::from_millis(args.latency_ms),
         },
         state_dir: args.state,
+        deny_authorization: args.deny_authorization,
         ..Default::default()
     };
     let sandbox = Sandbox::start_on(options, args.port).await?;

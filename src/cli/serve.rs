@@ -1,18 +1,21 @@
-//! `clio-mcp serve`: builds the server (real Clio from the environment, or an in-process
-//! sandbox) and runs it over stdio or streamable HTTP.
+//! `clio-mcp serve`: builds the server (real Clio from the environment or the stored sign-in,
+//! or an in-process sandbox) and runs it over stdio or streamable HTTP. It starts even when
+//! Clio cannot be reached or nobody signed in: tools then say what to do.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use futures::FutureExt;
 use rmcp::ServiceExt;
 
 use super::error::CliError;
-use crate::app::connect;
+use crate::app::{StartError, connect, open_state};
 use crate::handler::ServerSettings;
 use crate::http_security::HttpSecurity;
-use crate::jobs::JobStatus;
+use crate::jobs::{JobService, JobStatus};
 use crate::privacy::Privacy;
-use crate::server::{build_with, http, stdio};
+use crate::server::{Connector, McpServer, build_with, http, stdio};
 
 /// What `serve` was asked to do.
 #[derive(Debug, Default)]
@@ -31,11 +34,7 @@ pub struct ServeOptions {
 
 /// Lists the jobs left unfinished (on stderr: stdout is the protocol's) and resumes them in the
 /// background when asked to.
-async fn report_unfinished(
-    server: &crate::handler::ClioMcpServer,
-    resume: bool,
-) -> Result<(), CliError> {
-    let jobs = server.jobs();
+async fn report_unfinished(jobs: &JobService, resume: bool) -> Result<(), CliError> {
     for (header, status) in jobs.unfinished().await? {
         if status == JobStatus::Running {
             eprintln!(
@@ -67,6 +66,26 @@ async fn report_unfinished(
     Ok(())
 }
 
+/// Connects to the Clio account of the environment or the stored sign-in, read anew on every
+/// attempt (so `clio-mcp auth login` in a terminal is picked up on the next tool call); on
+/// success the unfinished jobs are listed (or resumed).
+fn clio_connector(options: &ServeOptions) -> Connector {
+    let home = options.home.clone();
+    let resume = options.resume_jobs;
+    Arc::new(move || {
+        let home = home.clone();
+        async move {
+            let target = connect(false, home).await?;
+            let services = open_state(target.client, &target.home).await?;
+            if let Err(e) = report_unfinished(&services.jobs, resume).await {
+                eprintln!("clio-mcp: could not list the unfinished jobs: {e}");
+            }
+            Ok::<_, StartError>(services)
+        }
+        .boxed()
+    })
+}
+
 /// Runs the server until the client disconnects (stdio) or Ctrl-C (HTTP).
 pub async fn run(options: ServeOptions) -> Result<(), CliError> {
     if let Some(addr) = options.http {
@@ -80,10 +99,25 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
         privacy: Privacy::from_env()?,
         ..ServerSettings::default()
     };
-    let target = connect(options.sandbox, options.home.clone()).await?;
-    let server = build_with(target.client, &target.home, settings).await?;
-    report_unfinished(&server, options.resume_jobs).await?;
-    let sandbox = target.sandbox;
+    let (server, sandbox) = if options.sandbox {
+        let target = connect(true, options.home.clone()).await?;
+        let server = build_with(target.client, &target.home, settings).await?;
+        if let Some(connected) = server.connected() {
+            report_unfinished(connected.jobs(), options.resume_jobs).await?;
+        }
+        (server, target.sandbox)
+    } else {
+        let server = McpServer::lazy(clio_connector(&options), settings);
+        // One attempt beside the start, so a problem shows in the log at once while
+        // `initialize` is answered; tools try again on each call until one attempt works.
+        let early = server.clone();
+        tokio::spawn(async move {
+            if let Err(problem) = early.connect().await {
+                eprintln!("clio-mcp: serving without Clio for now: {problem}");
+            }
+        });
+        (server, None)
+    };
     match options.http {
         None => {
             let running = server

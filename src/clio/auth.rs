@@ -1,12 +1,13 @@
-//! The access token in use and its one-shot refresh through Clio's OAuth token endpoint.
+//! The access token in use and its one-shot refresh through Clio's OAuth token endpoint; a
+//! refreshed pair from the sign-in store is stored again before it is used.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use url::Url;
 
 use crate::clio::ClioError;
+use crate::clio::oauth::{TokenGrant, TokenPersistence, post_token};
 use crate::config::Credentials;
 
 /// The token in use, with a generation so concurrent 401s refresh only once.
@@ -17,19 +18,17 @@ pub struct TokenState {
     client_secret: Option<SecretString>,
     token_url: Url,
     refresh_lock: tokio::sync::Mutex<()>,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    expires_in: Option<u64>,
+    /// Where the tokens came from, when that is the sign-in store: a refreshed pair is written
+    /// there before it is used.
+    persistence: Option<Arc<dyn TokenPersistence>>,
 }
 
 impl TokenState {
-    pub fn new(credentials: &Credentials, token_url: Url) -> TokenState {
+    pub fn new(
+        credentials: &Credentials,
+        token_url: Url,
+        persistence: Option<Arc<dyn TokenPersistence>>,
+    ) -> TokenState {
         TokenState {
             current: RwLock::new((0, credentials.access_token.clone())),
             refresh_token: RwLock::new(credentials.refresh_token.clone()),
@@ -37,6 +36,7 @@ impl TokenState {
             client_secret: credentials.client_secret.clone(),
             token_url,
             refresh_lock: tokio::sync::Mutex::new(()),
+            persistence,
         }
     }
 
@@ -50,6 +50,15 @@ impl TokenState {
                 .as_ref()
                 .map(|t| format!("Bearer {}", t.expose_secret())),
         )
+    }
+
+    /// The access token in use (for the deauthorize call only).
+    pub(crate) fn access_token(&self) -> Option<SecretString> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .clone()
     }
 
     pub fn can_refresh(&self) -> bool {
@@ -76,7 +85,21 @@ impl TokenState {
         out
     }
 
+    /// Uses `grant` from now on; a grant without a refresh token keeps the one there is.
+    pub(crate) fn replace(&self, grant: &TokenGrant) {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        *current = (current.0 + 1, Some(grant.access_token.clone()));
+        if let Some(refresh) = &grant.refresh_token {
+            *self
+                .refresh_token
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = Some(refresh.clone());
+        }
+    }
+
     /// Refreshes the access token unless another task already did since `seen_generation`.
+    /// With a sign-in store, a pair another process stored since is taken up instead, and a
+    /// new pair is stored (fsynced) before it is used, so a crash never loses a rotated token.
     pub async fn refresh(
         &self,
         http: &reqwest::Client,
@@ -84,6 +107,11 @@ impl TokenState {
     ) -> Result<(), ClioError> {
         let _one_at_a_time = self.refresh_lock.lock().await;
         if self.current.read().unwrap_or_else(|e| e.into_inner()).0 != seen_generation {
+            return Ok(());
+        }
+        if let Some(stored) = self.newer_stored_pair().await {
+            tracing::info!("took up the Clio tokens another clio-mcp process refreshed");
+            self.replace(&stored);
             return Ok(());
         }
         let refresh = self
@@ -105,40 +133,52 @@ impl TokenState {
             ("client_id", client_id.as_str()),
             ("client_secret", client_secret.expose_secret()),
         ];
-        let answer = http
-            .post(self.token_url.clone())
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| ClioError::Network {
-                message: format!("token refresh: {}", e.without_url()),
-                attempts: 1,
-            })?;
-        let status = answer.status().as_u16();
-        let body = answer.bytes().await.map_err(|e| ClioError::Network {
-            message: format!("token refresh: {}", e.without_url()),
-            attempts: 1,
-        })?;
-        if status != 200 {
-            let (_, message) = crate::clio::error::parse_error_body(&body);
-            return Err(ClioError::Unauthorized {
-                message: format!("refreshing the token failed: {message}"),
-            });
-        }
-        let parsed: TokenAnswer =
-            serde_json::from_slice(&body).map_err(|e| ClioError::InvalidResponse {
-                message: format!("token refresh answer: {e}"),
-            })?;
-        tracing::info!(expires_in = ?parsed.expires_in, "refreshed the Clio access token");
-        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
-        *current = (current.0 + 1, Some(SecretString::from(parsed.access_token)));
+        let mut grant = post_token(http, &self.token_url, &form, "refreshing the token").await?;
+        tracing::info!(expires_in = ?grant.expires_in, "refreshed the Clio access token");
         // Clio may omit the refresh token: the old one stays valid then.
-        if let Some(new_refresh) = parsed.refresh_token {
-            *self
-                .refresh_token
-                .write()
-                .unwrap_or_else(|e| e.into_inner()) = Some(SecretString::from(new_refresh));
+        if grant.refresh_token.is_none() {
+            grant.refresh_token = Some(refresh);
         }
+        self.store(&grant).await;
+        self.replace(&grant);
         Ok(())
+    }
+
+    /// The stored pair when another process refreshed since this one read it.
+    async fn newer_stored_pair(&self) -> Option<TokenGrant> {
+        let persistence = self.persistence.clone()?;
+        let stored = match tokio::task::spawn_blocking(move || persistence.load()).await {
+            Ok(Ok(Some(stored))) => stored,
+            Ok(Ok(None)) => return None,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not read the stored Clio sign-in");
+                return None;
+            }
+            Err(_) => return None,
+        };
+        let ours = self.access_token();
+        let same = ours.is_some_and(|t| t.expose_secret() == stored.access_token.expose_secret());
+        (!same).then_some(stored)
+    }
+
+    /// Writes `grant` to the sign-in store, if the tokens came from there. A failure is
+    /// logged: the pair is used in this process anyway, since Clio may already have revoked
+    /// the old refresh token and dropping the new one would lose the sign-in for good.
+    async fn store(&self, grant: &TokenGrant) {
+        let Some(persistence) = self.persistence.clone() else {
+            return;
+        };
+        let copy = grant.clone();
+        let saved = tokio::task::spawn_blocking(move || persistence.save(&copy)).await;
+        let problem = match saved {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e,
+            Err(_) => "the store's writer stopped".to_string(),
+        };
+        tracing::error!(
+            error = %problem,
+            "could not store the refreshed Clio tokens: they work in this process only; \
+             run `clio-mcp auth login` if a later run is refused"
+        );
     }
 }

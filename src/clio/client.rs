@@ -12,6 +12,7 @@ use crate::clio::auth::TokenState;
 use crate::clio::etag_cache::EtagCache;
 use crate::clio::exchange::{RawAnswer, describe};
 use crate::clio::metrics::{Metrics, MetricsSnapshot};
+use crate::clio::oauth::TokenPersistence;
 use crate::clio::rate_headers::{header_str, rate_headers, rate_limited_wait, server_now};
 use crate::clio::request::ApiRequest;
 use crate::clio::retry::RetryPolicy;
@@ -47,7 +48,7 @@ pub struct ClioClient {
 pub(super) struct Inner {
     pub(super) http: reqwest::Client,
     base: Url,
-    tokens: TokenState,
+    pub(super) tokens: TokenState,
     limiter: RateLimiter,
     pub(super) retry: RetryPolicy,
     pub(super) metrics: Metrics,
@@ -56,6 +57,16 @@ pub(super) struct Inner {
 
 impl ClioClient {
     pub fn new(config: &ClioConfig, retry: RetryPolicy) -> Result<ClioClient, ClioError> {
+        ClioClient::with_persistence(config, retry, None)
+    }
+
+    /// As [`ClioClient::new`], for tokens from the sign-in store: a refreshed pair is written
+    /// to `persistence` before it is used.
+    pub fn with_persistence(
+        config: &ClioConfig,
+        retry: RetryPolicy,
+        persistence: Option<Arc<dyn TokenPersistence>>,
+    ) -> Result<ClioClient, ClioError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("clio-mcp/", env!("CARGO_PKG_VERSION")))
             .timeout(retry.request_timeout)
@@ -71,7 +82,7 @@ impl ClioClient {
             inner: Arc::new(Inner {
                 http,
                 base: config.base_url.clone(),
-                tokens: TokenState::new(&config.credentials, config.token_url.clone()),
+                tokens: TokenState::new(&config.credentials, config.token_url.clone(), persistence),
                 limiter: RateLimiter::new(config.rate_limit),
                 retry,
                 metrics: Metrics::default(),

@@ -15,8 +15,9 @@ pub enum ClioError {
     },
     /// The token was refused and could not be refreshed.
     #[error(
-        "Clio refused the access token ({message}). Log in again: set a fresh CLIO_ACCESS_TOKEN \
-         (or CLIO_REFRESH_TOKEN with CLIO_CLIENT_ID and CLIO_CLIENT_SECRET) and restart clio-mcp"
+        "Clio refused the access token ({message}). Log in again: run `clio-mcp auth login` \
+         (or set a fresh CLIO_ACCESS_TOKEN, or CLIO_REFRESH_TOKEN with CLIO_CLIENT_ID and \
+         CLIO_CLIENT_SECRET)"
     )]
     Unauthorized { message: String },
     /// Still rate limited after waiting as Clio asked, many times over.
@@ -31,7 +32,7 @@ pub enum ClioError {
     Server { status: u16, attempts: u32 },
     /// The network failed before any answer, for every try.
     #[error(
-        "could not reach Clio after {attempts} tries ({message}); check the network and CLIO_BASE_URL"
+        "could not reach Clio after {attempts} tries ({message}); check the network, and that CLIO_REGION or CLIO_BASE_URL name your Clio account's region"
     )]
     Network { message: String, attempts: u32 },
     /// A write whose outcome is unknown: it may or may not have been applied.

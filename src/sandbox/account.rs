@@ -1,11 +1,9 @@
-//! `/oauth/token`, `/users/who_am_i` and `/custom_fields`.
+//! `/users/who_am_i` and `/custom_fields`.
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::sandbox::fields::Schema;
@@ -44,60 +42,6 @@ const FIELD_SCHEMA: Schema = Schema {
         ),
     ],
 };
-
-fn oauth_error(status: StatusCode, kind: &str, description: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({"error": kind, "error_description": description})),
-    )
-        .into_response()
-}
-
-/// The refresh grant (and a fixed authorization code for local experiments).
-pub async fn token(State(state): State<Arc<SandboxState>>, body: Bytes) -> Answer {
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let mut tokens = lock(&state.tokens);
-    if get("client_id") != Some(tokens.client_id.as_str())
-        || get("client_secret") != Some(tokens.client_secret.as_str())
-    {
-        return Err(oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed",
-        ));
-    }
-    let granted = match get("grant_type") {
-        Some("refresh_token") => get("refresh_token").is_some_and(|r| tokens.refresh.contains(r)),
-        Some("authorization_code") => get("code") == Some("sandbox-code"),
-        _ => {
-            return Err(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                "grant_type must be authorization_code or refresh_token",
-            ));
-        }
-    };
-    if !granted {
-        return Err(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The provided authorization grant is invalid, expired or revoked",
-        ));
-    }
-    tokens.issued += 1;
-    let access = state.new_secret("sbx-access");
-    tokens.access.insert(access.clone());
-    let mut answer = json!({"token_type": "bearer", "access_token": access, "expires_in": 604_800});
-    if !tokens.omit_refresh_token {
-        let refresh = state.new_secret("sbx-refresh");
-        tokens.refresh.insert(refresh.clone());
-        answer["refresh_token"] = json!(refresh);
-    }
-    drop(tokens);
-    state.count(|s| s.token_refreshes += 1);
-    Ok(json_ok(answer))
-}
 
 pub async fn who_am_i(uri: Uri) -> Answer {
     let p = params(&uri);

@@ -23,6 +23,21 @@ impl Sandbox {
         *lock(&self.state.faults) = faults;
     }
 
+    /// Makes `/oauth/authorize` deny (as when the person clicks Deny) or approve.
+    pub fn set_deny_authorization(&self, deny: bool) {
+        lock(&self.state.tokens).deny_authorization = deny;
+    }
+
+    /// Whether `token` is a live access token here (not expired, not deauthorized).
+    pub fn access_token_works(&self, token: &str) -> bool {
+        lock(&self.state.tokens).access.contains(token)
+    }
+
+    /// Whether `token` is a live refresh token here (not rotated away, not deauthorized).
+    pub fn refresh_token_works(&self, token: &str) -> bool {
+        lock(&self.state.tokens).refresh.contains(token)
+    }
+
     /// Makes every access token invalid, as when one expires.
     pub fn expire_access_tokens(&self) {
         lock(&self.state.tokens).access.clear();

@@ -8,7 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
 use crate::sandbox::state::SandboxState;
-use crate::sandbox::{account, documents, gate, http, matter_patch, matters, webhooks};
+use crate::sandbox::{account, documents, gate, http, matter_patch, matters, oauth, webhooks};
 
 pub fn router(state: Arc<SandboxState>) -> Router {
     let api = Router::new()
@@ -53,7 +53,9 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         ));
     Router::new()
         .nest("/api/v4", api)
-        .route("/oauth/token", post(account::token))
+        .route("/oauth/authorize", get(oauth::authorize))
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/deauthorize", post(oauth::deauthorize))
         .route("/sandbox-storage/{uuid}", put(documents::put_bytes))
         .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(state)

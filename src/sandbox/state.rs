@@ -59,6 +59,21 @@ pub struct Tokens {
     pub issued: u64,
     /// Answer refresh grants without a new refresh token, as Clio may.
     pub omit_refresh_token: bool,
+    /// `/oauth/authorize` answers `access_denied`, as when the person clicks Deny.
+    pub deny_authorization: bool,
+    /// Authorization codes not yet used.
+    pub codes: HashMap<String, CodeGrant>,
+    /// The grant (one sign-in) each issued token belongs to; deauthorize revokes a grant.
+    pub grants: HashMap<String, u64>,
+    pub next_grant: u64,
+}
+
+/// An authorization code: once, briefly, for one client and redirect address.
+#[derive(Debug, Clone)]
+pub struct CodeGrant {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub expires: std::time::Instant,
 }
 
 #[derive(Debug, Clone, Copy)]

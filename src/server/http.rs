@@ -18,13 +18,13 @@ use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
 use super::frames::{self, Checked, FrameError};
-use crate::handler::ClioMcpServer;
 use crate::http_security::{HttpSecurity, RebindingGuard, Refusal, bearer_matches};
+use crate::server::McpServer;
 
 /// The axum app: `/mcp` behind the Host/Origin check, the bearer check when a token is
 /// configured, and the body check. `addr` is the bound address (for the Host allow-list).
 pub fn app(
-    server: ClioMcpServer,
+    server: McpServer,
     security: &HttpSecurity,
     addr: std::net::SocketAddr,
     ct: CancellationToken,
@@ -59,7 +59,7 @@ pub fn app(
 /// Serves `app` on `listener` until `ct` is cancelled.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    server: ClioMcpServer,
+    server: McpServer,
     security: &HttpSecurity,
     ct: CancellationToken,
 ) -> std::io::Result<()> {

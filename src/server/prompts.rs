@@ -6,7 +6,7 @@ use rmcp::{prompt, prompt_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::handler::ClioMcpServer;
+use crate::server::McpServer;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NormalizeFieldArgs {
@@ -21,7 +21,7 @@ pub struct ReviewJobArgs {
 }
 
 #[prompt_router(vis = "pub(super)")]
-impl ClioMcpServer {
+impl McpServer {
     /// Normalize one custom field's values across matters, with a human review before anything changes.
     #[prompt(name = "normalize_field")]
     async fn normalize_field(
