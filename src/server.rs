@@ -8,6 +8,7 @@ mod methods;
 mod prompts;
 pub mod stdio;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use rmcp::{ErrorData, ServerHandler, prompt_handler, tool_handler};
 
 use crate::app::{Services, StartError, open_state};
 use crate::clio::ClioClient;
+use crate::gate::Gate;
 use crate::handler::{ClioMcpServer, ServerSettings};
 pub use connection::{Connection, Connector, unavailable};
 
@@ -32,15 +34,24 @@ pub use connection::{Connection, Connector, unavailable};
 #[derive(Clone)]
 pub struct McpServer {
     connection: Arc<Connection>,
+    /// The tools the gate offers: what `tools/list` shows and `tools/call` reaches.
     tool_router: ToolRouter<ClioMcpServer>,
+    /// For each tool the gate withholds, why and how to change it.
+    refusals: Arc<HashMap<String, String>>,
+    read_only: bool,
     prompt_router: PromptRouter<McpServer>,
 }
 
 impl McpServer {
-    fn with(connection: Connection) -> McpServer {
+    /// The one choke point of the gate: the router is filtered once, here, so listing and
+    /// calling see the same tools.
+    fn with(connection: Connection, gate: Gate) -> McpServer {
+        let gated = crate::tools::toolsets::gated(gate);
         McpServer {
             connection: Arc::new(connection),
-            tool_router: crate::tools::router(),
+            tool_router: gated.router,
+            refusals: gated.refusals,
+            read_only: gate.is_read_only(),
             prompt_router: McpServer::prompt_router(),
         }
     }
@@ -48,7 +59,7 @@ impl McpServer {
     /// A server that connects to Clio through `connect` on the first tool call (and again on
     /// the next after a failure).
     pub fn lazy(connect: Connector, settings: ServerSettings) -> McpServer {
-        McpServer::with(Connection::lazy(connect, settings))
+        McpServer::with(Connection::lazy(connect, settings), settings.gate)
     }
 
     /// Connects now if it is not yet (one attempt), or says why it cannot.
@@ -85,9 +96,16 @@ with `job_status` (wait_seconds up to 20), stop it with `cancel_job`; 6) `propos
 plans the undoing of a job. `apply_custom_field` writes one value the person asked for. Never \
 claim a value changed unless a tool said `changed`.";
 
+/// Added to the instructions in read-only mode.
+const READ_ONLY_NOTE: &str = "This server runs in read-only mode: no tool that can change \
+Clio is offered; a person must restart it without --read-only to write.";
+
 /// A server on `services` offering every tool and prompt, connected from the start.
 pub fn new(services: Services, settings: ServerSettings) -> McpServer {
-    McpServer::with(Connection::ready(ClioMcpServer::on(services, settings)))
+    McpServer::with(
+        Connection::ready(ClioMcpServer::on(services, settings)),
+        settings.gate,
+    )
 }
 
 /// A server on `client` with default settings (values shown, 20 s scan wait).
@@ -118,7 +136,11 @@ impl ServerHandler for McpServer {
             Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
                 .with_title("Clio MCP"),
         )
-        .with_instructions(INSTRUCTIONS)
+        .with_instructions(if self.read_only {
+            format!("{INSTRUCTIONS}\n{READ_ONLY_NOTE}")
+        } else {
+            INSTRUCTIONS.to_string()
+        })
     }
 
     /// The one place tool calls are routed: to the connected server, or a tool error that
@@ -129,6 +151,9 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         if self.tool_router.get(&request.name).is_none() {
+            if let Some(refusal) = self.refusals.get(request.name.as_ref()) {
+                return Ok(CallToolResult::error(vec![ContentBlock::text(refusal.clone())]).into());
+            }
             return Err(ErrorData::invalid_params("tool not found", None));
         }
         let server = match self.connection.get().await {
