@@ -326,7 +326,14 @@ fn only_the_clio_client_speaks_http_and_the_rules_do_no_io() {
             problems.push(format!("{name} names reqwest outside the Clio client"));
         }
         if name == "src/normalize.rs" || name.starts_with("src/normalize/") {
-            for io in ["std::net", "tokio", "std::fs", "std::process", "reqwest", "crate::clio"] {
+            for io in [
+                "std::net",
+                "tokio",
+                "std::fs",
+                "std::process",
+                "reqwest",
+                "crate::clio",
+            ] {
                 if code.contains(io) {
                     problems.push(format!("{name} names {io}: the rules do no I/O"));
                 }
