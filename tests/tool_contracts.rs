@@ -118,6 +118,8 @@ fn manifest_matches_the_package_and_the_server_tools() {
         "CLIO_RATE_LIMIT",
         "CLIO_MCP_HOME",
         "CLIO_MCP_CREDENTIAL_STORE",
+        "CLIO_MCP_READ_ONLY",
+        "CLIO_MCP_TOOLSETS",
     ] {
         assert!(
             m["config"]
