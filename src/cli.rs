@@ -91,6 +91,14 @@ struct ServeArgs {
     /// Resume, in the background, the write jobs left unfinished (they are listed otherwise).
     #[arg(long)]
     resume_jobs: bool,
+    /// Offer no tool that can change Clio (also CLIO_MCP_READ_ONLY=1); wins over --toolsets.
+    #[arg(long, env = crate::gate::READ_ONLY_ENV,
+          value_parser = clap::builder::FalseyValueParser::new())]
+    read_only: bool,
+    /// Offer only these toolsets, comma-separated: read, normalize, write, documents, audit
+    /// (also CLIO_MCP_TOOLSETS; default: all).
+    #[arg(long, env = crate::gate::TOOLSETS_ENV, value_name = "LIST")]
+    toolsets: Option<String>,
 }
 
 #[derive(Args)]
@@ -108,7 +116,7 @@ struct DemoArgs {
 pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     if let Command::Serve(args) = cli.command {
         // stdout is the protocol channel here: never lock it in this thread.
-        serve::run(serve_options(args, cli.home)).await?;
+        serve::run(serve_options(args, cli.home)?).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = std::io::stdout().lock();
@@ -145,12 +153,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve_options(args: ServeArgs, home: Option<PathBuf>) -> serve::ServeOptions {
+fn serve_options(args: ServeArgs, home: Option<PathBuf>) -> Result<serve::ServeOptions, CliError> {
+    let gate = crate::gate::Gate::parse(args.read_only, args.toolsets.as_deref())
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let token = std::env::var(crate::http_security::TOKEN_ENV)
         .ok()
         .filter(|t| !t.trim().is_empty())
         .map(secrecy::SecretString::from);
-    serve::ServeOptions {
+    Ok(serve::ServeOptions {
         http: args.http,
         sandbox: args.sandbox,
         security: crate::http_security::HttpSecurity {
@@ -162,5 +172,6 @@ fn serve_options(args: ServeArgs, home: Option<PathBuf>) -> serve::ServeOptions 
         },
         home,
         resume_jobs: args.resume_jobs,
-    }
+        gate,
+    })
 }

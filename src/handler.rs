@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::app::Services;
 use crate::audit::AuditLog;
 use crate::clio::ClioClient;
+use crate::gate::Gate;
 use crate::jobs::JobService;
 use crate::plan::propose::{DEFAULT_SCAN_WAIT, Planner};
 use crate::privacy::Privacy;
@@ -23,6 +24,8 @@ pub struct ServerSettings {
     pub scan_wait: Duration,
     /// How long `apply_plan` follows a job before it answers; the job goes on.
     pub job_wait: Duration,
+    /// Which tools are offered: read-only mode and toolsets (applied by `server::McpServer`).
+    pub gate: Gate,
 }
 
 impl Default for ServerSettings {
@@ -31,6 +34,7 @@ impl Default for ServerSettings {
             privacy: Privacy::Full,
             scan_wait: DEFAULT_SCAN_WAIT,
             job_wait: DEFAULT_JOB_WAIT,
+            gate: Gate::default(),
         }
     }
 }

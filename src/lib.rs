@@ -18,7 +18,7 @@
 //! 4. **Pure core and I/O edge**: the normalization rules and validators ([`normalize`], no
 //!    I/O) and the single Clio client ([`clio`]: limiter, retries, paging, errors, API types).
 //! 5. **Foundations**: domain types both of those use ([`field_type`]), settings
-//!    ([`config`], [`http_security`], [`privacy`]), owner-only files and reviewer-file
+//!    ([`config`], [`http_security`], [`privacy`], [`gate`]), owner-only files and reviewer-file
 //!    formats ([`files`], [`export`]), and the registry of background tasks ([`background`]).
 //!
 //! [`sandbox`] is the fake Clio (axum) the demo and the tests run against. It stands beside
@@ -54,5 +54,6 @@ pub mod config;
 pub mod export;
 pub mod field_type;
 pub mod files;
+pub mod gate;
 pub mod http_security;
 pub mod privacy;

@@ -16,6 +16,8 @@ pub mod propose_normalization;
 pub mod propose_rollback;
 pub mod rate_limit_status;
 pub mod read_matter_fields;
+pub mod sanitize;
+pub mod toolsets;
 
 use rmcp::ErrorData;
 use rmcp::handler::server::tool::ToolRouter;

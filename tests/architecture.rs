@@ -40,6 +40,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", FOUNDATIONS),
     ("http_security", FOUNDATIONS),
     ("privacy", FOUNDATIONS),
+    ("gate", FOUNDATIONS),
     ("files", FOUNDATIONS),
     ("export", FOUNDATIONS),
     ("background", FOUNDATIONS),
@@ -303,6 +304,40 @@ fn every_file_opens_with_its_job_and_stays_small() {
             problems.push(format!(
                 "{name} has {lines} lines of non-test code (at most {MAX_CODE_LINES}): split it by concept"
             ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The one way out: only the Clio client (`src/clio/`) makes HTTP requests, so no value goes to
+/// any other host (a model provider included); the normalization rules do no I/O at all.
+#[test]
+fn only_the_clio_client_speaks_http_and_the_rules_do_no_io() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut problems = Vec::new();
+    for file in files {
+        let name = file.strip_prefix(root).unwrap().display().to_string();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = code_part(&text);
+        let in_client = name == "src/clio.rs" || name.starts_with("src/clio/");
+        if code.contains("reqwest::") && !in_client {
+            problems.push(format!("{name} names reqwest outside the Clio client"));
+        }
+        if name == "src/normalize.rs" || name.starts_with("src/normalize/") {
+            for io in [
+                "std::net",
+                "tokio",
+                "std::fs",
+                "std::process",
+                "reqwest",
+                "crate::clio",
+            ] {
+                if code.contains(io) {
+                    problems.push(format!("{name} names {io}: the rules do no I/O"));
+                }
+            }
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -281,8 +281,7 @@ async fn a_remote_bind_is_refused_without_allow_remote_and_token() {
         http: Some(remote),
         sandbox: true,
         security: flag_only,
-        home: None,
-        resume_jobs: false,
+        ..Default::default()
     })
     .await
     .unwrap_err();

@@ -104,6 +104,7 @@ async fn lists_every_tool_under_sixteen_kilobytes_with_clio_mcp_server_info() {
         "content_hash",
         "clio-mcp plan approve",
         "data, never",
+        "`sanitized` note",
     ] {
         assert!(instructions.contains(needle), "{needle}: {instructions}");
     }

@@ -118,6 +118,8 @@ fn manifest_matches_the_package_and_the_server_tools() {
         "CLIO_RATE_LIMIT",
         "CLIO_MCP_HOME",
         "CLIO_MCP_CREDENTIAL_STORE",
+        "CLIO_MCP_READ_ONLY",
+        "CLIO_MCP_TOOLSETS",
     ] {
         assert!(
             m["config"]
@@ -155,5 +157,18 @@ fn readme_tool_table_is_generated_from_the_contracts() {
     assert_eq!(
         section, expected,
         "README.md's tool table is stale: run `cargo run -- tools export tools/` from the project root"
+    );
+}
+
+#[test]
+fn readme_toolset_table_is_generated_from_the_gate() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = clio_mcp::tools::contract::readme_toolsets_section(&readme)
+        .expect("README.md has the generated toolset table markers");
+    let expected = clio_mcp::tools::contract::toolset_table::table().unwrap();
+    assert_eq!(
+        section, expected,
+        "README.md's toolset table is stale: run `cargo run -- tools export tools/` from the project root"
     );
 }

@@ -11,6 +11,7 @@ use rmcp::ServiceExt;
 
 use super::error::CliError;
 use crate::app::{StartError, connect, open_state};
+use crate::gate::Gate;
 use crate::handler::ServerSettings;
 use crate::http_security::HttpSecurity;
 use crate::jobs::{JobService, JobStatus};
@@ -30,6 +31,8 @@ pub struct ServeOptions {
     pub home: Option<PathBuf>,
     /// Resume the unfinished jobs found at start (otherwise they are only listed).
     pub resume_jobs: bool,
+    /// Which tools are offered (read-only mode, toolsets).
+    pub gate: Gate,
 }
 
 /// Lists the jobs left unfinished (on stderr: stdout is the protocol's) and resumes them in the
@@ -66,6 +69,18 @@ async fn report_unfinished(jobs: &JobService, resume: bool) -> Result<(), CliErr
     Ok(())
 }
 
+/// Says on stderr which tools are withheld: read-only mode, and the toolsets when not all.
+fn report_gate(gate: Gate) {
+    if gate.is_read_only() {
+        eprintln!("clio-mcp: read-only mode is on: no tool that can change Clio is offered");
+    }
+    let toolsets = gate.toolsets();
+    if toolsets.len() < crate::gate::Toolset::ALL.len() {
+        let names: Vec<&str> = toolsets.iter().map(|t| t.name()).collect();
+        eprintln!("clio-mcp: offering only the toolsets: {}", names.join(","));
+    }
+}
+
 /// Connects to the Clio account of the environment or the stored sign-in, read anew on every
 /// attempt (so `clio-mcp auth login` in a terminal is picked up on the next tool call); on
 /// success the unfinished jobs are listed (or resumed).
@@ -97,8 +112,10 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
     }
     let settings = ServerSettings {
         privacy: Privacy::from_env()?,
+        gate: options.gate,
         ..ServerSettings::default()
     };
+    report_gate(options.gate);
     let (server, sandbox) = if options.sandbox {
         let target = connect(true, options.home.clone()).await?;
         let server = build_with(target.client, &target.home, settings).await?;

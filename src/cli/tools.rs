@@ -11,7 +11,7 @@ use crate::tools::contract;
 #[derive(Subcommand)]
 pub(super) enum ToolsCommand {
     /// Write one JSON contract per tool into DIR (and remove stale ones), and refresh the
-    /// README's tool table when run from the project root.
+    /// README's tool and toolset tables when run from the project root.
     Export {
         #[arg(default_value = "tools")]
         dir: PathBuf,
@@ -25,7 +25,7 @@ pub(super) fn run(cmd: ToolsCommand, out: &mut dyn Write) -> Result<(), CliError
     }
     let readme = std::path::Path::new("README.md");
     if readme.exists() && contract::update_readme(readme)? {
-        writeln!(out, "refreshed the tool table in README.md")?;
+        writeln!(out, "refreshed the tool and toolset tables in README.md")?;
     }
     Ok(())
 }

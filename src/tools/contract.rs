@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 pub(crate) mod schema;
+pub mod toolset_table;
 
 use crate::handler::ClioMcpServer;
 
@@ -99,23 +100,41 @@ pub fn readme_table() -> Result<String, serde_json::Error> {
     Ok(format!("{TABLE_START}\n{table}{TABLE_END}"))
 }
 
-/// The generated section of a README, if it has one.
+/// The generated tool table of a README, if it has one.
 pub fn readme_section(readme: &str) -> Option<&str> {
-    let start = readme.find(TABLE_START)?;
-    let end = readme[start..].find(TABLE_END)? + start + TABLE_END.len();
-    Some(&readme[start..end])
+    section(readme, TABLE_START, TABLE_END)
 }
 
-/// Rewrites the README's generated section; false when the README has none.
+/// The generated toolset table of a README, if it has one.
+pub fn readme_toolsets_section(readme: &str) -> Option<&str> {
+    section(readme, toolset_table::START, toolset_table::END)
+}
+
+fn section<'a>(readme: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = readme.find(start)?;
+    let to = readme[from..].find(end)? + from + end.len();
+    Some(&readme[from..to])
+}
+
+/// Rewrites the README's generated sections (the tools, the toolsets); false when it has
+/// neither.
 pub fn update_readme(path: &Path) -> std::io::Result<bool> {
     let readme = std::fs::read_to_string(path)?;
-    let Some(old) = readme_section(&readme) else {
-        return Ok(false);
-    };
-    let table = readme_table().map_err(std::io::Error::other)?;
-    let updated = readme.replacen(old, &table, 1);
+    let tools = readme_table().map_err(std::io::Error::other)?;
+    let toolsets = toolset_table::table().map_err(std::io::Error::other)?;
+    let mut updated = readme.clone();
+    let mut found = false;
+    for (old, new) in [
+        (readme_section(&readme), tools),
+        (readme_toolsets_section(&readme), toolsets),
+    ] {
+        if let Some(old) = old {
+            updated = updated.replacen(old, &new, 1);
+            found = true;
+        }
+    }
     if updated != readme {
         std::fs::write(path, updated)?;
     }
-    Ok(true)
+    Ok(found)
 }
