@@ -86,6 +86,29 @@ fn clio_connector(options: &ServeOptions) -> Connector {
     })
 }
 
+/// The webhook receiver mounted beside `/mcp`: on the sandbox's state (whose client forgets
+/// a changed matter's cached copy), else on the state folder of real Clio.
+fn webhook_receiver(
+    hooks: Option<(PathBuf, Option<crate::clio::ClioClient>)>,
+    home: Option<PathBuf>,
+) -> Result<crate::webhooks::Receiver, CliError> {
+    let (home, client) = match hooks {
+        Some(h) => h,
+        None => (
+            match home {
+                Some(h) => h,
+                None => crate::app::default_home()?,
+            },
+            None,
+        ),
+    };
+    let mut receiver = crate::webhooks::open_receiver(&home)?;
+    if let Some(client) = client {
+        receiver = receiver.on_matter_change(Arc::new(move |id| client.forget_matter(id)));
+    }
+    Ok(receiver)
+}
+
 /// Runs the server until the client disconnects (stdio) or Ctrl-C (HTTP).
 pub async fn run(options: ServeOptions) -> Result<(), CliError> {
     if let Some(addr) = options.http {
@@ -99,8 +122,10 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
         privacy: Privacy::from_env()?,
         ..ServerSettings::default()
     };
+    let mut hooks = None;
     let (server, sandbox) = if options.sandbox {
         let target = connect(true, options.home.clone()).await?;
+        hooks = Some((target.home.clone(), Some(target.client.clone())));
         let server = build_with(target.client, &target.home, settings).await?;
         if let Some(connected) = server.connected() {
             report_unfinished(connected.jobs(), options.resume_jobs).await?;
@@ -140,7 +165,10 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
                 let _ = tokio::signal::ctrl_c().await;
                 stop.cancel();
             });
-            http::serve(listener, server.clone(), &options.security, ct).await?;
+            let receiver = webhook_receiver(hooks, options.home.clone())?;
+            eprintln!("clio-mcp: receiving Clio webhooks on http://{bound}/webhooks/clio");
+            let security = &options.security;
+            http::serve_with(listener, server.clone(), security, ct, Some(receiver)).await?;
         }
     }
     server.shutdown().await;
