@@ -12,7 +12,7 @@ use super::error::CliError;
 use crate::app::{connect, default_home};
 use crate::audit::{AuditLog, AuditOptions, audit_dir};
 use crate::files::state_db;
-use crate::webhooks::rules::{DEFAULT_WITHIN, parse_within};
+use crate::webhooks::rules::{self, DEFAULT_WITHIN, parse_within};
 use crate::webhooks::{HookView, WebhookStore, Webhooks, open_receiver};
 
 #[derive(Debug, Clone, Args)]
@@ -82,6 +82,17 @@ pub async fn run(
     // Checked before connecting: a typo should not wait for Clio.
     let within = match &args.cmd {
         WebhooksCommand::Renew { within, .. } => Some(parse_within(within)?),
+        WebhooksCommand::Ensure {
+            url,
+            model,
+            events,
+            fields,
+        } => {
+            rules::check_url(url, args.sandbox)?;
+            rules::check_events(&rules::check_model(model)?, events)?;
+            rules::check_fields(fields.as_deref())?;
+            None
+        }
         _ => None,
     };
     let target = connect(args.sandbox, home).await?;

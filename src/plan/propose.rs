@@ -188,8 +188,49 @@ impl Planner {
         let header = self.wait(plan_id, wait).await?;
         let preview = self.preview_path(plan_id);
         let preview = preview.exists().then(|| preview.display().to_string());
-        self.blocking(move |store| view::render(store, &header, page, privacy, preview))
-            .await
+        let mut out = self
+            .blocking(move |store| view::render(store, &header, page, privacy, preview))
+            .await?;
+        out.changed_since_proposal = self.changed_since(plan_id).await;
+        if !out.changed_since_proposal.is_empty() {
+            out.next_step = format!(
+                "{} matters this plan changes were changed in Clio since it was proposed \
+                 (changed_since_proposal): a job re-reads each before writing and keeps a value \
+                 changed meanwhile as a conflict; propose again for a plan from today's values. {}",
+                out.changed_since_proposal.len(),
+                out.next_step
+            );
+        }
+        Ok(out)
+    }
+
+    /// Matters the plan changes that a webhook delivery said changed since the proposal;
+    /// none when no webhook was ever received (the tables are advisory: a failure is logged).
+    async fn changed_since(&self, plan_id: &str) -> Vec<u64> {
+        let id = plan_id.to_string();
+        let found = self
+            .blocking(move |store| {
+                let header = store.header(&id)?;
+                let Some(since) = chrono::DateTime::parse_from_rfc3339(&header.created_at).ok()
+                else {
+                    return Ok(Vec::new());
+                };
+                let since = since
+                    .with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                let changed = crate::webhooks::WebhookStore::open(store.path())
+                    .and_then(|hooks| hooks.matters_changed_since(&since));
+                match changed {
+                    Ok(ids) if ids.is_empty() => Ok(Vec::new()),
+                    Ok(ids) => store.changing_among(&id, &ids),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not read the webhook deliveries");
+                        Ok(Vec::new())
+                    }
+                }
+            })
+            .await;
+        found.unwrap_or_default()
     }
 
     /// Every item of a plan, in hash order.

@@ -6,6 +6,26 @@ use super::{PlanStore, StoreError};
 use crate::plan::model::{ItemClass, PlanCounts, PlanItem};
 
 impl PlanStore {
+    /// Which of `ids` the plan would change (has items of class `change` for), in order.
+    pub fn changing_among(
+        &self,
+        plan_id: &str,
+        ids: &std::collections::BTreeSet<u64>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT 1 FROM plan_items WHERE plan_id = ?1 AND matter_id = ?2 AND class = 'change'
+             LIMIT 1",
+        )?;
+        let mut out = Vec::new();
+        for id in ids {
+            if stmt.exists(params![plan_id, *id as i64])? {
+                out.push(*id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Item counts per class, matters read, and matters with at least one change.
     pub fn counts(&self, plan_id: &str) -> Result<PlanCounts, StoreError> {
         let conn = self.conn();
