@@ -193,11 +193,16 @@ impl Planner {
             .await?;
         out.changed_since_proposal = self.changed_since(plan_id).await;
         if !out.changed_since_proposal.is_empty() {
+            let ids: Vec<String> = out
+                .changed_since_proposal
+                .iter()
+                .map(u64::to_string)
+                .collect();
             out.next_step = format!(
-                "{} matters this plan changes were changed in Clio since it was proposed \
-                 (changed_since_proposal): a job re-reads each before writing and keeps a value \
-                 changed meanwhile as a conflict; propose again for a plan from today's values. {}",
-                out.changed_since_proposal.len(),
+                "Changed in Clio since this plan was proposed: matters {}. A job re-reads each \
+                 before writing and keeps a value changed meanwhile as a conflict; propose again \
+                 for a plan from today's values. {}",
+                ids.join(", "),
                 out.next_step
             );
         }

@@ -34,10 +34,11 @@ pub struct PlanView {
     /// True when values are masked (CLIO_MCP_PRIVACY=redacted).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
-    /// Matters this plan changes that Clio reported changed (a webhook delivery) since the
-    /// proposal: their old values may be out of date. A job re-reads each before writing and
-    /// keeps a value changed meanwhile as a conflict, never overwriting it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Matters this plan changes that Clio reported changed (webhook deliveries) since the
+    /// proposal. Named to the assistant in `next_step` only: tools/list has no room for
+    /// another schema property under its 16 KB budget.
+    #[serde(skip)]
+    #[schemars(skip)]
     pub changed_since_proposal: Vec<u64>,
     /// This page: matters with items of the class asked for, one change set each.
     pub matters: Vec<MatterDiff>,
