@@ -90,5 +90,8 @@ pub fn receiver_audit(home: &Path, who: &str) -> Result<Arc<AuditLog>, WebhookEr
 /// The receiver of the account whose state is in `home`: its tables and audit log.
 pub fn open_receiver(home: &Path) -> Result<Receiver, WebhookError> {
     let store = WebhookStore::open(&state_db(home))?;
-    Ok(Receiver::new(store, receiver_audit(home, "Clio (webhook)")?))
+    Ok(Receiver::new(
+        store,
+        receiver_audit(home, "Clio (webhook)")?,
+    ))
 }

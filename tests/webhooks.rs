@@ -117,7 +117,10 @@ async fn subscriptions_last_three_days_by_default_and_never_beyond_31() {
     assert_eq!(refused.status(), Some(422), "{refused}");
     assert!(clio.create_webhook(&too_far(30)).await.is_ok());
     let later = (Utc::now() + Duration::days(40)).to_rfc3339();
-    let renew = clio.update_webhook(hook.id, &later, None).await.unwrap_err();
+    let renew = clio
+        .update_webhook(hook.id, &later, None)
+        .await
+        .unwrap_err();
     assert_eq!(renew.status(), Some(422), "{renew}");
 }
 
@@ -161,7 +164,11 @@ async fn ensure_answers_the_handshake_keeps_the_secret_owner_only_and_renews_the
         .collect();
     assert_eq!(outcomes, ["created", "renewed"]);
     assert!(
-        audit.iter().all(|e| !e.detail.as_deref().unwrap_or("").contains(&kept.secret.clone().unwrap())),
+        audit.iter().all(|e| !e
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains(&kept.secret.clone().unwrap())),
         "no secret in the audit log"
     );
 }
@@ -196,19 +203,42 @@ async fn signed_deliveries_are_recorded_and_unsigned_or_badly_signed_ones_get_40
     let url = serve(receiver).await;
     let hooks = service(&sb, home.path());
     let hook = hooks.ensure(&url, "matter", &[], None).await.unwrap().hook;
-    let secret = hooks.store().hook(hook.id).unwrap().unwrap().secret.unwrap();
+    let secret = hooks
+        .store()
+        .hook(hook.id)
+        .unwrap()
+        .unwrap()
+        .secret
+        .unwrap();
     let body = json!({"data": {"id": matter}, "meta": {"event": "updated", "webhook_id": hook.id}})
         .to_string();
     assert_eq!(post(&url, None, &body).await, 401, "unsigned");
-    assert_eq!(post(&url, Some(&sign("wrong", body.as_bytes())), &body).await, 401);
+    assert_eq!(
+        post(&url, Some(&sign("wrong", body.as_bytes())), &body).await,
+        401
+    );
     let tampered = body.replace("updated", "deleted");
-    assert_eq!(post(&url, Some(&sign(&secret, body.as_bytes())), &tampered).await, 401);
-    assert!(hooks.store().deliveries(10).unwrap().is_empty(), "nothing refused is recorded");
-    assert_eq!(post(&url, Some(&sign(&secret, body.as_bytes())), &body).await, 200);
+    assert_eq!(
+        post(&url, Some(&sign(&secret, body.as_bytes())), &tampered).await,
+        401
+    );
+    assert!(
+        hooks.store().deliveries(10).unwrap().is_empty(),
+        "nothing refused is recorded"
+    );
+    assert_eq!(
+        post(&url, Some(&sign(&secret, body.as_bytes())), &body).await,
+        200
+    );
     let got = hooks.store().deliveries(10).unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(
-        (got[0].model.as_str(), got[0].record_id, got[0].event.as_str(), got[0].webhook_id),
+        (
+            got[0].model.as_str(),
+            got[0].record_id,
+            got[0].event.as_str(),
+            got[0].webhook_id
+        ),
         ("matter", Some(matter), "updated", Some(hook.id))
     );
     let audit = read_all(&audit_dir(home.path())).unwrap();
@@ -232,7 +262,10 @@ async fn a_matter_edited_in_clio_is_delivered_and_get_plan_names_it_as_changed_s
     assert_eq!(plan["status"], "complete", "{plan}");
     let plan_id = plan["plan_id"].as_str().unwrap().to_string();
     let step = |v: &Value| v["next_step"].as_str().unwrap().to_string();
-    assert!(!step(&plan).contains("Changed in Clio"), "nothing changed yet");
+    assert!(
+        !step(&plan).contains("Changed in Clio"),
+        "nothing changed yet"
+    );
     let changing = plan["matters"][0]["matter_id"].as_u64().unwrap();
     let mut in_plan = Vec::new();
     let mut cursor: Option<String> = None;
@@ -241,8 +274,17 @@ async fn a_matter_edited_in_clio_is_delivered_and_get_plan_names_it_as_changed_s
         if let Some(c) = &cursor {
             args["cursor"] = json!(c);
         }
-        let page = common::call(&h, "get_plan", args).await.structured_content.unwrap();
-        in_plan.extend(page["matters"].as_array().unwrap().iter().map(|m| m["matter_id"].as_u64().unwrap()));
+        let page = common::call(&h, "get_plan", args)
+            .await
+            .structured_content
+            .unwrap();
+        in_plan.extend(
+            page["matters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["matter_id"].as_u64().unwrap()),
+        );
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
             None => break,
@@ -260,7 +302,11 @@ async fn a_matter_edited_in_clio_is_delivered_and_get_plan_names_it_as_changed_s
     hooks.ensure(&url, "matter", &events, None).await.unwrap();
     patch_matter(&h.sandbox, changing, "Edited in Clio").await;
     let delivered = hooks.store().deliveries(10).unwrap();
-    assert_eq!(delivered.len(), 1, "the sandbox delivered the PATCH before answering it");
+    assert_eq!(
+        delivered.len(),
+        1,
+        "the sandbox delivered the PATCH before answering it"
+    );
     assert_eq!(delivered[0].record_id, Some(changing));
     let view = common::call(&h, "get_plan", json!({"plan_id": plan_id})).await;
     let view = view.structured_content.unwrap();
@@ -271,7 +317,10 @@ async fn a_matter_edited_in_clio_is_delivered_and_get_plan_names_it_as_changed_s
         patch_matter(&h.sandbox, other, "Not in the plan").await;
         let view = common::call(&h, "get_plan", json!({"plan_id": plan_id})).await;
         let view = view.structured_content.unwrap();
-        assert!(step(&view).starts_with(&said), "a matter outside the plan is not named: {view}");
+        assert!(
+            step(&view).starts_with(&said),
+            "a matter outside the plan is not named: {view}"
+        );
     }
 }
 
@@ -290,7 +339,11 @@ async fn an_expired_subscription_is_shown_expired_and_gets_no_more_deliveries() 
     assert_eq!(listed[0].id, hook.id);
     assert_eq!(listed[0].status, "expired");
     patch_matter(&sb, matter, "Two").await;
-    assert_eq!(hooks.store().deliveries(10).unwrap().len(), 1, "none after expiry");
+    assert_eq!(
+        hooks.store().deliveries(10).unwrap().len(),
+        1,
+        "none after expiry"
+    );
 }
 
 // ---- the commands, as a person or cron runs them ----
@@ -338,7 +391,10 @@ fn listen(home: &Path, extra: &[&str]) -> (Child, SocketAddr) {
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let addr = loop {
-        let line = lines.next().expect("listen stopped before it bound").unwrap();
+        let line = lines
+            .next()
+            .expect("listen stopped before it bound")
+            .unwrap();
         if let Some(rest) = line.split("http://").nth(1) {
             break rest.split('/').next().unwrap().parse().unwrap();
         }
@@ -351,11 +407,43 @@ fn bad_flags_are_refused_naming_the_flag() {
     let home = tempfile::tempdir().unwrap();
     let p = home.path();
     assert!(refused(p, &["renew", "--within", "7x", "--sandbox"]).contains("--within"));
-    let e = refused(p, &["ensure", "--url", "https://h.example/webhooks/clio", "--model", "matters", "--sandbox"]);
+    let e = refused(
+        p,
+        &[
+            "ensure",
+            "--url",
+            "https://h.example/webhooks/clio",
+            "--model",
+            "matters",
+            "--sandbox",
+        ],
+    );
     assert!(e.contains("--model"), "{e}");
-    let e = refused(p, &["ensure", "--url", "http://h.example/x", "--model", "matter", "--sandbox"]);
+    let e = refused(
+        p,
+        &[
+            "ensure",
+            "--url",
+            "http://h.example/x",
+            "--model",
+            "matter",
+            "--sandbox",
+        ],
+    );
     assert!(e.contains("--url"), "{e}");
-    let e = refused(p, &["ensure", "--url", "https://h.example/x", "--model", "contact", "--events", "matter_closed", "--sandbox"]);
+    let e = refused(
+        p,
+        &[
+            "ensure",
+            "--url",
+            "https://h.example/x",
+            "--model",
+            "contact",
+            "--events",
+            "matter_closed",
+            "--sandbox",
+        ],
+    );
     assert!(e.contains("--events"), "{e}");
     let e = refused(p, &["listen", "--bind", "0.0.0.0:0"]);
     assert!(e.contains("--allow-remote"), "{e}");
@@ -367,7 +455,16 @@ async fn the_sandbox_delivers_to_a_listen_process_and_renew_within_renews_what_e
     let p = home.path().to_path_buf();
     let (mut child, addr) = listen(&p, &["--sandbox"]);
     let url = format!("http://{addr}/webhooks/clio");
-    let args = ["ensure", "--sandbox", "--url", &url, "--model", "matter", "--events", "created,updated"];
+    let args = [
+        "ensure",
+        "--sandbox",
+        "--url",
+        &url,
+        "--model",
+        "matter",
+        "--events",
+        "created,updated",
+    ];
     // The commands block this thread; nothing in this process serves them meanwhile.
     let out = ok(&p, &args);
     assert!(out.starts_with("created webhook"), "{out}");
@@ -387,7 +484,10 @@ async fn the_sandbox_delivers_to_a_listen_process_and_renew_within_renews_what_e
     let store = WebhookStore::open(&state_db(&p.join("sandbox"))).unwrap();
     let got = store.deliveries(10).unwrap();
     assert_eq!(got.len(), 1, "the listener recorded the delivery");
-    assert_eq!((got[0].record_id, got[0].event.as_str()), (Some(matter), "updated"));
+    assert_eq!(
+        (got[0].record_id, got[0].event.as_str()),
+        (Some(matter), "updated")
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 

@@ -102,8 +102,8 @@ pub async fn run(
         user.name.as_deref().unwrap_or("unknown"),
         user.id
     );
-    let mut options = AuditOptions::new(who, uuid::Uuid::new_v4().to_string())
-        .head_db(state_db(&target.home));
+    let mut options =
+        AuditOptions::new(who, uuid::Uuid::new_v4().to_string()).head_db(state_db(&target.home));
     for secret in target.client.secrets() {
         options = options.secret(secret);
     }
@@ -117,7 +117,9 @@ pub async fn run(
             events,
             fields,
         } => {
-            let done = hooks.ensure(&url, &model, &events, fields.as_deref()).await?;
+            let done = hooks
+                .ensure(&url, &model, &events, fields.as_deref())
+                .await?;
             writeln!(out, "{} webhook {}", done.action, line(&done.hook))?;
             if !done.hook.secret_kept {
                 writeln!(
@@ -147,9 +149,16 @@ pub async fn run(
             let within = within.unwrap_or_else(|| chrono::Duration::days(7));
             let renewed = hooks.renew(within).await?;
             if json {
-                writeln!(out, "{}", serde_json::to_string(&renewed).unwrap_or_default())?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&renewed).unwrap_or_default()
+                )?;
             } else if renewed.is_empty() {
-                writeln!(out, "no subscription expires within the margin; nothing renewed")?;
+                writeln!(
+                    out,
+                    "no subscription expires within the margin; nothing renewed"
+                )?;
             }
             for r in renewed.iter().filter(|_| !json) {
                 writeln!(
@@ -173,7 +182,11 @@ fn line(h: &HookView) -> String {
         h.status,
         h.expires_at,
         h.url,
-        if h.secret_kept { "" } else { " (no secret here)" }
+        if h.secret_kept {
+            ""
+        } else {
+            " (no secret here)"
+        }
     )
 }
 
@@ -208,7 +221,9 @@ async fn listen(
     let receiver = open_receiver(Path::new(&home))?;
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let bound = listener.local_addr()?;
-    eprintln!("clio-mcp: receiving Clio webhooks on http://{bound}/webhooks/clio (Ctrl-C stops it)");
+    eprintln!(
+        "clio-mcp: receiving Clio webhooks on http://{bound}/webhooks/clio (Ctrl-C stops it)"
+    );
     let app = crate::server::webhooks::router(receiver);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

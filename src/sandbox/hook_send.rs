@@ -76,7 +76,12 @@ pub async fn handshake(url: &str, secret: &str) -> bool {
         return false;
     }
     let Some(client) = http() else { return false };
-    match client.post(url).header("X-Hook-Secret", secret).send().await {
+    match client
+        .post(url)
+        .header("X-Hook-Secret", secret)
+        .send()
+        .await
+    {
         Ok(answer) => {
             answer.status().as_u16() == 200
                 && answer
@@ -101,7 +106,8 @@ pub async fn matter_changed(state: &SandboxState, id: u64, event: &str) {
         let Some(m) = store.matters.get(&id) else {
             return;
         };
-        let data = json!({"id": id, "etag": store.matter_etag(m), "updated_at": timestamp(m.updated_at)});
+        let data =
+            json!({"id": id, "etag": store.matter_etag(m), "updated_at": timestamp(m.updated_at)});
         let targets: Vec<(u64, String, String)> = store
             .webhooks
             .values()
@@ -125,7 +131,11 @@ pub async fn matter_changed(state: &SandboxState, id: u64, event: &str) {
         match sent {
             Ok(a) if a.status().as_u16() == 410 => disable(state, hook_id),
             Ok(a) if !a.status().is_success() => {
-                tracing::info!(status = a.status().as_u16(), hook_id, "a webhook receiver refused a delivery");
+                tracing::info!(
+                    status = a.status().as_u16(),
+                    hook_id,
+                    "a webhook receiver refused a delivery"
+                );
             }
             Ok(_) => {}
             Err(e) => tracing::info!(error = %e, hook_id, "a webhook delivery got no answer"),

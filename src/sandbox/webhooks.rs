@@ -132,24 +132,25 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
         .get("fields")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let id = state.commit(|store| {
-        let mut delta = Delta::new(store);
-        delta.next.webhook += 1;
-        delta.webhooks.push(HookRec {
-            id: delta.next.webhook,
-            url: url.to_string(),
-            model: model.to_string(),
-            events,
-            fields,
-            expires_at: expires,
-            created_at: now,
-            version: 1,
-            secret: Some(secret.clone()),
-            enabled: false,
-        });
-        Ok(delta)
-    })?
-    .next_webhook;
+    let id = state
+        .commit(|store| {
+            let mut delta = Delta::new(store);
+            delta.next.webhook += 1;
+            delta.webhooks.push(HookRec {
+                id: delta.next.webhook,
+                url: url.to_string(),
+                model: model.to_string(),
+                events,
+                fields,
+                expires_at: expires,
+                created_at: now,
+                version: 1,
+                secret: Some(secret.clone()),
+                enabled: false,
+            });
+            Ok(delta)
+        })?
+        .next_webhook;
     // As Clio does: the receiver must echo the secret before deliveries start.
     if handshake(url, &secret).await {
         drop(state.commit(|store| {

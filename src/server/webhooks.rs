@@ -54,6 +54,11 @@ async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Byt
             let code = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
             (code, plain, why).into_response()
         }
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, plain, "the receiver failed").into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            plain,
+            "the receiver failed",
+        )
+            .into_response(),
     }
 }

@@ -58,10 +58,7 @@ fn same_url(a: &str, b: &str) -> bool {
 
 impl Webhooks {
     fn view(&self, h: &Webhook) -> Result<HookView, WebhookError> {
-        let kept = self
-            .store
-            .hook(h.id)?
-            .is_some_and(|l| l.secret.is_some());
+        let kept = self.store.hook(h.id)?.is_some_and(|l| l.secret.is_some());
         Ok(HookView {
             id: h.id,
             url: h.url.clone().unwrap_or_default(),
@@ -118,10 +115,7 @@ impl Webhooks {
                     .as_deref()
                     .and_then(parse_time)
                     .is_some_and(|at| at <= now);
-            let kept = self
-                .store
-                .hook(h.id)?
-                .is_some_and(|l| l.secret.is_some());
+            let kept = self.store.hook(h.id)?.is_some_and(|l| l.secret.is_some());
             if expired || !kept {
                 self.delete(h.id).await?;
                 continue;

@@ -161,7 +161,12 @@ mod tests {
         assert_eq!(parse_within("36h").unwrap(), Duration::hours(36));
         assert_eq!(parse_within("2w").unwrap(), Duration::days(14));
         for bad in ["", "7", "d", "7x", "-1d", "9w"] {
-            assert!(parse_within(bad).unwrap_err().to_string().contains("--within"));
+            assert!(
+                parse_within(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("--within")
+            );
         }
     }
 
@@ -175,7 +180,12 @@ mod tests {
         assert!(check_events("matter", &ev("matter_closed")).is_ok());
         assert!(check_events("contact", &ev("matter_closed")).is_err());
         assert!(check_events("clio_payments_payment", &ev("deleted")).is_err());
-        assert!(check_model("matters").unwrap_err().to_string().contains("--model"));
+        assert!(
+            check_model("matters")
+                .unwrap_err()
+                .to_string()
+                .contains("--model")
+        );
     }
 
     #[test]

@@ -95,8 +95,7 @@ impl WebhookStore {
     /// Opens the webhook tables in the state database at `path`, making it owner-only first.
     pub fn open(path: &Path) -> Result<WebhookStore, WebhookError> {
         let open_err = |e: rusqlite::Error| WebhookError::Store(format!("{}: {e}", path.display()));
-        restrict(path)
-            .map_err(|e| WebhookError::Store(format!("{}: {e}", path.display())))?;
+        restrict(path).map_err(|e| WebhookError::Store(format!("{}: {e}", path.display())))?;
         let conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(open_err)?;
