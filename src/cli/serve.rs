@@ -165,10 +165,19 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
                 let _ = tokio::signal::ctrl_c().await;
                 stop.cancel();
             });
-            let receiver = webhook_receiver(hooks, options.home.clone())?;
-            eprintln!("clio-mcp: receiving Clio webhooks on http://{bound}/webhooks/clio");
+            // MCP is served even when the webhook state cannot be opened.
+            let receiver = match webhook_receiver(hooks, options.home.clone()) {
+                Ok(r) => {
+                    eprintln!("clio-mcp: receiving Clio webhooks on http://{bound}/webhooks/clio");
+                    Some(r)
+                }
+                Err(e) => {
+                    eprintln!("clio-mcp: not receiving Clio webhooks: {e}");
+                    None
+                }
+            };
             let security = &options.security;
-            http::serve_with(listener, server.clone(), security, ct, Some(receiver)).await?;
+            http::serve_with(listener, server.clone(), security, ct, receiver).await?;
         }
     }
     server.shutdown().await;
