@@ -346,6 +346,104 @@ async fn an_expired_subscription_is_shown_expired_and_gets_no_more_deliveries() 
     );
 }
 
+#[tokio::test]
+async fn document_deliveries_are_accepted_and_mark_no_matter_changed() {
+    let sb = sandbox(5).await;
+    let home = tempfile::tempdir().unwrap();
+    let url = serve(open_receiver(home.path()).unwrap()).await;
+    let hooks = service(&sb, home.path());
+    let matter_hook = hooks.ensure(&url, "matter", &[], None).await.unwrap().hook;
+    let doc_hook = hooks
+        .ensure(&url, "document", &[], None)
+        .await
+        .unwrap()
+        .hook;
+    assert_ne!(matter_hook.id, doc_hook.id);
+    let secret = |id| hooks.store().hook(id).unwrap().unwrap().secret.unwrap();
+    assert_ne!(
+        secret(matter_hook.id),
+        secret(doc_hook.id),
+        "one secret per subscription"
+    );
+    let body =
+        json!({"data": {"id": 4242}, "meta": {"event": "created", "webhook_id": doc_hook.id}})
+            .to_string();
+    let signed = sign(&secret(doc_hook.id), body.as_bytes());
+    assert_eq!(post(&url, Some(&signed), &body).await, 200);
+    let got = hooks.store().deliveries(10).unwrap();
+    assert_eq!(
+        (got[0].model.as_str(), got[0].record_id),
+        ("document", Some(4242))
+    );
+    assert!(
+        hooks
+            .store()
+            .matters_changed_since("2000-01-01T00:00:00.000Z")
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A receiver that echoes the handshake and answers every delivery with 410 Gone.
+async fn gone_receiver() -> (String, Arc<std::sync::atomic::AtomicU32>) {
+    use axum::http::HeaderMap;
+    use axum::response::IntoResponse;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let count = Arc::new(AtomicU32::new(0));
+    let seen = count.clone();
+    let app = axum::Router::new().route(
+        "/webhooks/clio",
+        axum::routing::post(move |headers: HeaderMap| {
+            let seen = seen.clone();
+            async move {
+                match headers.get("x-hook-secret") {
+                    Some(s) => {
+                        (axum::http::StatusCode::OK, [("x-hook-secret", s.clone())]).into_response()
+                    }
+                    None => {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                        axum::http::StatusCode::GONE.into_response()
+                    }
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/webhooks/clio"), count)
+}
+
+#[tokio::test]
+async fn a_receiver_answering_410_disables_its_subscription() {
+    use std::sync::atomic::Ordering;
+    let sb = sandbox(5).await;
+    let (url, deliveries) = gone_receiver().await;
+    let clio = client(&sb);
+    let hook = clio
+        .create_webhook(&NewWebhook {
+            url: url.clone(),
+            model: "matter".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(hook.status.as_deref(), Some("enabled"));
+    let matter = open_matter(&sb, 0);
+    patch_matter(&sb, matter, "One").await;
+    assert_eq!(deliveries.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        clio.get_webhook(hook.id).await.unwrap().status.as_deref(),
+        Some("pending")
+    );
+    patch_matter(&sb, matter, "Two").await;
+    assert_eq!(
+        deliveries.load(Ordering::SeqCst),
+        1,
+        "nothing more after 410"
+    );
+}
+
 // ---- the commands, as a person or cron runs them ----
 
 fn cli(home: &Path, args: &[&str]) -> Output {
