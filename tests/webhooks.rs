@@ -152,6 +152,28 @@ async fn ensure_answers_the_handshake_keeps_the_secret_owner_only_and_renews_the
             assert_eq!(mode, 0o600, "{} holds the secrets", f.display());
         }
     }
+    // Clio may repeat the handshake with the secret it gave: echoed; any other is refused.
+    let again = |secret: String| {
+        let url = url.clone();
+        async move {
+            let a = reqwest::Client::new()
+                .post(&url)
+                .header("X-Hook-Secret", secret)
+                .send()
+                .await
+                .unwrap();
+            (
+                a.status().as_u16(),
+                a.headers().get("X-Hook-Secret").cloned(),
+            )
+        }
+    };
+    let (status, echoed) = again(kept.secret.clone().unwrap()).await;
+    assert_eq!(
+        (status, echoed.unwrap().to_str().unwrap().to_string()),
+        (200, kept.secret.clone().unwrap())
+    );
+    assert_eq!(again("planted-by-a-stranger".into()).await.0, 403);
     let second = hooks.ensure(&url, "matter", &events, None).await.unwrap();
     assert_eq!(second.action, "renewed");
     assert_eq!(second.hook.id, first.hook.id);

@@ -5,7 +5,7 @@
 //! ours to know, and cannot send the MCP bearer token: this route is outside the MCP guards
 //! (Host/Origin allow-list, bearer). What guards it is the signature: every delivery must
 //! carry `X-Hook-Signature` made with a subscription's shared secret (401 otherwise), and a
-//! handshake is only taken while a subscription awaits one. Bodies past 1 MiB get 413.
+//! handshake is only echoed with a kept secret or while a subscription awaits one. Bodies past 1 MiB get 413.
 
 use axum::Router;
 use axum::body::Bytes;

@@ -31,6 +31,9 @@ CREATE INDEX IF NOT EXISTS webhook_deliveries_by_record
     ON webhook_deliveries(model, record_id, received_at);
 ";
 
+/// How long a subscription begun by `ensure` takes a handshake's secret.
+const HANDSHAKE_WINDOW_HOURS: i64 = 1;
+
 /// A subscription as this machine knows it (Clio's id once its create answered).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalHook {
@@ -167,14 +170,26 @@ impl WebhookStore {
         Ok(())
     }
 
-    /// Keeps a handshake's secret for the newest subscription still awaiting one; false when
-    /// none awaits (a handshake nobody asked for is refused).
+    /// Whether to answer a handshake carrying `secret`: yes when it is a secret already kept
+    /// (Clio sends the one its create answer gave), or when a subscription begun within the
+    /// last hour still awaits one, which then keeps it. A handshake nobody awaits is refused,
+    /// so a stranger cannot plant a secret of their choosing.
     pub fn take_handshake(&self, secret: &str) -> Result<bool, WebhookError> {
-        let changed = self.conn().execute(
+        let conn = self.conn();
+        let known: bool = conn
+            .prepare_cached("SELECT 1 FROM webhook_subscriptions WHERE secret = ?1")?
+            .exists(params![secret])?;
+        if known {
+            return Ok(true);
+        }
+        let since = (chrono::Utc::now() - chrono::Duration::hours(HANDSHAKE_WINDOW_HOURS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let changed = conn.execute(
             "UPDATE webhook_subscriptions SET secret = ?1 WHERE local_id = (
-                 SELECT local_id FROM webhook_subscriptions WHERE secret IS NULL
+                 SELECT local_id FROM webhook_subscriptions
+                 WHERE secret IS NULL AND created_at >= ?2
                  ORDER BY local_id DESC LIMIT 1)",
-            params![secret],
+            params![secret, since],
         )?;
         Ok(changed > 0)
     }
