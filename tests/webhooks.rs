@@ -466,6 +466,86 @@ async fn a_receiver_answering_410_disables_its_subscription() {
     );
 }
 
+#[tokio::test]
+async fn a_job_names_the_matters_changed_since_the_proposal_and_writes_them_from_a_fresh_read() {
+    use clio_mcp::jobs::{JobStatus, Origin};
+    use clio_mcp::plan::ItemClass;
+    use clio_mcp::plan::request::ProposeRequest;
+    let sb = sandbox(60).await;
+    let home = tempfile::tempdir().unwrap();
+    let services = clio_mcp::app::open_state(client(&sb), home.path())
+        .await
+        .unwrap();
+    let req = ProposeRequest {
+        fields: vec!["Client Address".into()],
+        rule: Some(serde_json::from_value(json!({"rule": "address"})).unwrap()),
+        ..Default::default()
+    };
+    let id = services.planner.start(req, "test").await.unwrap();
+    let plan = services
+        .planner
+        .wait(&id, std::time::Duration::from_secs(120))
+        .await
+        .unwrap();
+    let forbidden = sb.forbidden_matters();
+    let items = services.planner.items(&id).await.unwrap();
+    let change = items
+        .iter()
+        .find(|i| i.class == ItemClass::Change && !forbidden.contains(&i.matter_id))
+        .unwrap()
+        .clone();
+    let url = serve(open_receiver(home.path()).unwrap()).await;
+    let events = ["updated".to_string()];
+    let hooks = service(&sb, home.path());
+    hooks.ensure(&url, "matter", &events, None).await.unwrap();
+    // A person edits the matter in Clio: its etag moves on from the one the plan read.
+    patch_matter(&sb, change.matter_id, "Edited in Clio").await;
+    let jobs = &services.jobs;
+    let hash = plan.content_hash.clone().unwrap();
+    jobs.approve(&plan.id, &hash, "tester", "test")
+        .await
+        .unwrap();
+    let job = jobs
+        .prepare(&plan.id, &hash, Origin::Person, "test")
+        .await
+        .unwrap();
+    let view = jobs
+        .view(&job.id, None, 50, Default::default())
+        .await
+        .unwrap();
+    let said = format!(
+        "Changed in Clio since the plan was proposed: matters {}.",
+        change.matter_id
+    );
+    assert!(view.next_step.starts_with(&said), "{}", view.next_step);
+    let writes_before = sb.write_log().len();
+    let done = jobs
+        .run(&job.id, tokio_util::sync::CancellationToken::new(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(done.status, JobStatus::Completed);
+    assert_eq!(
+        sb.value(change.matter_id, change.field_id),
+        Some(json!(change.new.clone().unwrap())),
+        "the value landed"
+    );
+    // Written from a fresh read: its If-Match was the new etag, never a 412 on the old one.
+    let patches: Vec<u16> = sb.write_log()[writes_before..]
+        .iter()
+        .filter(|w| w.matter_id == change.matter_id)
+        .map(|w| w.status)
+        .collect();
+    assert_eq!(patches, [200]);
+    let view = jobs
+        .view(&job.id, None, 50, Default::default())
+        .await
+        .unwrap();
+    assert!(
+        !view.next_step.contains("Changed in Clio"),
+        "a completed job says no more"
+    );
+}
+
 // ---- the commands, as a person or cron runs them ----
 
 fn cli(home: &Path, args: &[&str]) -> Output {

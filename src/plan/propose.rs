@@ -209,33 +209,12 @@ impl Planner {
         Ok(out)
     }
 
-    /// Matters the plan changes that a webhook delivery said changed since the proposal;
-    /// none when no webhook was ever received (the tables are advisory: a failure is logged).
+    /// Matters the plan changes that a webhook delivery said changed since the proposal.
     async fn changed_since(&self, plan_id: &str) -> Vec<u64> {
         let id = plan_id.to_string();
-        let found = self
-            .blocking(move |store| {
-                let header = store.header(&id)?;
-                let Some(since) = chrono::DateTime::parse_from_rfc3339(&header.created_at).ok()
-                else {
-                    return Ok(Vec::new());
-                };
-                let since = since
-                    .with_timezone(&chrono::Utc)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                let changed = crate::webhooks::WebhookStore::open(store.path())
-                    .and_then(|hooks| hooks.matters_changed_since(&since));
-                match changed {
-                    Ok(ids) if ids.is_empty() => Ok(Vec::new()),
-                    Ok(ids) => store.changing_among(&id, &ids),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not read the webhook deliveries");
-                        Ok(Vec::new())
-                    }
-                }
-            })
-            .await;
-        found.unwrap_or_default()
+        self.blocking(move |store| store.changed_since_proposal(&id))
+            .await
+            .unwrap_or_default()
     }
 
     /// Every item of a plan, in hash order.

@@ -117,6 +117,9 @@ pub async fn matter_changed(state: &SandboxState, id: u64, event: &str) {
             .collect();
         (targets, data)
     };
+    if targets.is_empty() {
+        return;
+    }
     let Some(client) = http() else { return };
     for (hook_id, url, secret) in targets {
         let body = json!({"data": data, "meta": {"event": event, "webhook_id": hook_id}});

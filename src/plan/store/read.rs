@@ -6,6 +6,29 @@ use super::{PlanStore, StoreError};
 use crate::plan::model::{ItemClass, PlanCounts, PlanItem};
 
 impl PlanStore {
+    /// Matters the plan changes that a webhook delivery said changed since it was proposed;
+    /// none when no webhook was ever received (the deliveries are advisory: a failure to read
+    /// them is logged, not raised).
+    pub fn changed_since_proposal(&self, plan_id: &str) -> Result<Vec<u64>, StoreError> {
+        let header = self.header(plan_id)?;
+        let Ok(since) = chrono::DateTime::parse_from_rfc3339(&header.created_at) else {
+            return Ok(Vec::new());
+        };
+        let since = since
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let changed = crate::webhooks::WebhookStore::open(self.path())
+            .and_then(|hooks| hooks.matters_changed_since(&since));
+        match changed {
+            Ok(ids) if ids.is_empty() => Ok(Vec::new()),
+            Ok(ids) => self.changing_among(plan_id, &ids),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the webhook deliveries");
+                Ok(Vec::new())
+            }
+        }
+    }
+
     /// Which of `ids` the plan would change (has items of class `change` for), in order.
     pub fn changing_among(
         &self,
