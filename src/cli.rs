@@ -12,6 +12,7 @@ pub mod plan;
 mod sandbox;
 pub mod serve;
 mod tools;
+pub mod webhooks;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -59,6 +60,8 @@ enum Command {
     Jobs(jobs::JobsArgs),
     /// Run the MCP server over stdio (or streamable HTTP with --http).
     Serve(ServeArgs),
+    /// Clio webhook subscriptions (ensure, list, delete, renew) and their receiver (listen).
+    Webhooks(webhooks::WebhooksArgs),
     /// Tool contracts.
     Tools {
         #[command(subcommand)]
@@ -146,6 +149,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Plan(args) => plan::run(args, cli.home, &mut out).await?,
         Command::Jobs(args) => return Ok(jobs::run(args, cli.home, &mut out).await),
         Command::Serve(_) => {}
+        Command::Webhooks(args) => webhooks::run(args, cli.home, &mut out).await?,
         Command::Tools { cmd } => tools::run(cmd, &mut out)?,
         Command::Bench { target } => bench::run(target, &mut out).await?,
     }

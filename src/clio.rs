@@ -17,6 +17,7 @@ pub mod request;
 pub mod retry;
 mod storage;
 pub mod types;
+pub mod webhooks;
 pub mod writes;
 
 pub use client::{ApiResponse, ClioClient};

@@ -40,6 +40,7 @@ pub mod auth;
 pub mod inventory;
 pub mod jobs;
 pub mod plan;
+pub mod webhooks;
 
 // The fake Clio, beside the services
 pub mod sandbox;

@@ -10,6 +10,7 @@ pub mod delta;
 pub mod documents;
 pub mod fields;
 pub mod gate;
+pub mod hook_send;
 pub mod http;
 mod inspect;
 pub mod journal;
@@ -136,6 +137,7 @@ impl Sandbox {
             rate_limit: options.rate_limit.max(1),
             window_secs: options.window_secs.max(1),
             origin: OnceLock::new(),
+            hook_clock: Mutex::new(chrono::Duration::zero()),
         });
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;

@@ -7,6 +7,7 @@ pub mod http;
 mod methods;
 mod prompts;
 pub mod stdio;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! What an audit entry records: reads, write intents and their outcomes, approvals, jobs,
-//! plans and recovered fragments, named in kebab-case in the log and on the command line.
+//! plans, webhooks and recovered fragments, named in kebab-case in the log and on the command
+//! line.
 
 use std::fmt;
 use std::str::FromStr;
@@ -40,11 +41,15 @@ pub enum Action {
     PlanCreated,
     /// A torn last line (a crash mid-append) was moved aside so appends could go on.
     FragmentRecovered,
+    /// A webhook subscription was created, renewed or deleted (outcome says which).
+    Webhook,
+    /// A signed webhook delivery was received: model, record, event (the outcome).
+    WebhookDelivery,
 }
 
 impl Action {
     /// Every action, in display order.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 21] = [
         Action::Read,
         Action::WriteIntent,
         Action::WriteDone,
@@ -64,6 +69,8 @@ impl Action {
         Action::JobEnd,
         Action::PlanCreated,
         Action::FragmentRecovered,
+        Action::Webhook,
+        Action::WebhookDelivery,
     ];
 
     /// The kebab-case name used in the log and on the command line.
@@ -88,6 +95,8 @@ impl Action {
             Action::JobEnd => "job-end",
             Action::PlanCreated => "plan-created",
             Action::FragmentRecovered => "fragment-recovered",
+            Action::Webhook => "webhook",
+            Action::WebhookDelivery => "webhook-delivery",
         }
     }
 

@@ -62,7 +62,8 @@ pub struct FilterArgs {
     pub plan: Option<String>,
     /// One of: read, write-intent, write-done, write-skipped-equal, conflict, forbidden,
     /// gone, refused, failed, write-resolved, upload, rollback, approval, job-start,
-    /// job-resume, job-cancel, job-end, plan-created, fragment-recovered.
+    /// job-resume, job-cancel, job-end, plan-created, fragment-recovered, webhook,
+    /// webhook-delivery.
     #[arg(long)]
     pub action: Option<Action>,
     /// Only entries at or after this time: RFC 3339 (2025-01-31T12:00:00Z) or a date (UTC).

@@ -30,6 +30,8 @@ pub enum CliError {
     Jobs(#[from] crate::jobs::JobError),
     #[error(transparent)]
     JobStore(#[from] crate::jobs::JobStoreError),
+    #[error(transparent)]
+    Webhooks(#[from] crate::webhooks::WebhookError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]

@@ -101,6 +101,29 @@ fn clio_connector(options: &ServeOptions) -> Connector {
     })
 }
 
+/// The webhook receiver mounted beside `/mcp`: on the sandbox's state (whose client forgets
+/// a changed matter's cached copy), else on the state folder of real Clio.
+fn webhook_receiver(
+    hooks: Option<(PathBuf, Option<crate::clio::ClioClient>)>,
+    home: Option<PathBuf>,
+) -> Result<crate::webhooks::Receiver, CliError> {
+    let (home, client) = match hooks {
+        Some(h) => h,
+        None => (
+            match home {
+                Some(h) => h,
+                None => crate::app::default_home()?,
+            },
+            None,
+        ),
+    };
+    let mut receiver = crate::webhooks::open_receiver(&home)?;
+    if let Some(client) = client {
+        receiver = receiver.on_matter_change(Arc::new(move |id| client.forget_matter(id)));
+    }
+    Ok(receiver)
+}
+
 /// Runs the server until the client disconnects (stdio) or Ctrl-C (HTTP).
 pub async fn run(options: ServeOptions) -> Result<(), CliError> {
     if let Some(addr) = options.http {
@@ -116,8 +139,10 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
         ..ServerSettings::default()
     };
     report_gate(options.gate);
+    let mut hooks = None;
     let (server, sandbox) = if options.sandbox {
         let target = connect(true, options.home.clone()).await?;
+        hooks = Some((target.home.clone(), Some(target.client.clone())));
         let server = build_with(target.client, &target.home, settings).await?;
         if let Some(connected) = server.connected() {
             report_unfinished(connected.jobs(), options.resume_jobs).await?;
@@ -157,7 +182,19 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
                 let _ = tokio::signal::ctrl_c().await;
                 stop.cancel();
             });
-            http::serve(listener, server.clone(), &options.security, ct).await?;
+            // MCP is served even when the webhook state cannot be opened.
+            let receiver = match webhook_receiver(hooks, options.home.clone()) {
+                Ok(r) => {
+                    eprintln!("clio-mcp: receiving Clio webhooks on http://{bound}/webhooks/clio");
+                    Some(r)
+                }
+                Err(e) => {
+                    eprintln!("clio-mcp: not receiving Clio webhooks: {e}");
+                    None
+                }
+            };
+            let security = &options.security;
+            http::serve_with(listener, server.clone(), security, ct, receiver).await?;
         }
     }
     server.shutdown().await;

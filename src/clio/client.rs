@@ -52,7 +52,7 @@ pub(super) struct Inner {
     limiter: RateLimiter,
     pub(super) retry: RetryPolicy,
     pub(super) metrics: Metrics,
-    etags: Mutex<EtagCache>,
+    pub(super) etags: Mutex<EtagCache>,
 }
 
 impl ClioClient {

@@ -5,6 +5,8 @@ use std::collections::{HashMap, VecDeque};
 
 use serde_json::Value;
 
+use crate::clio::ClioClient;
+
 const ETAG_CACHE_ENTRIES: usize = 512;
 
 /// URL -> (etag, body), forgetting the oldest beyond [`ETAG_CACHE_ENTRIES`].
@@ -24,5 +26,24 @@ impl EtagCache {
                 self.entries.remove(&old);
             }
         }
+    }
+
+    /// Drops every cached read of matter `id` (`.../matters/{id}.json?...`).
+    pub(super) fn forget_matter(&mut self, id: u64) {
+        let names = [format!("/matters/{id}.json"), format!("/matters/{id}")];
+        let of_matter = |key: &String| {
+            url::Url::parse(key).is_ok_and(|u| names.iter().any(|n| u.path().ends_with(n.as_str())))
+        };
+        self.entries.retain(|k, _| !of_matter(k));
+        self.order.retain(|k| !of_matter(k));
+    }
+}
+
+impl ClioClient {
+    /// Forgets the cached copies of matter `id`, which Clio said changed: the next read of
+    /// it is a full one, not a 304 answered from memory.
+    pub fn forget_matter(&self, id: u64) {
+        let mut cache = self.inner().etags.lock().unwrap_or_else(|e| e.into_inner());
+        cache.forget_matter(id);
     }
 }

@@ -126,7 +126,13 @@ pub fn load(
         })
         .collect();
     let status = live_status(&header, running_here);
-    Ok(render(
+    // Before the job is done, say which of its matters Clio reported changed since the
+    // proposal: the job re-reads each before writing, so none is overwritten blindly.
+    let changed = match status {
+        JobStatus::Completed => Vec::new(),
+        _ => plans.changed_since_proposal(&header.plan_id)?,
+    };
+    let mut view = render(
         &header,
         status,
         counts,
@@ -134,7 +140,17 @@ pub fn load(
         more,
         rate_limit_per_minute,
         privacy,
-    ))
+    );
+    if !changed.is_empty() {
+        let ids: Vec<String> = changed.iter().map(u64::to_string).collect();
+        view.next_step = format!(
+            "Changed in Clio since the plan was proposed: matters {}. The job re-reads each \
+             before writing and keeps a value changed meanwhile as a conflict. {}",
+            ids.join(", "),
+            view.next_step
+        );
+    }
+    Ok(view)
 }
 
 /// Requests left for `counts`: one list read per 200 matters and one write per matter.

@@ -188,8 +188,33 @@ impl Planner {
         let header = self.wait(plan_id, wait).await?;
         let preview = self.preview_path(plan_id);
         let preview = preview.exists().then(|| preview.display().to_string());
-        self.blocking(move |store| view::render(store, &header, page, privacy, preview))
+        let mut out = self
+            .blocking(move |store| view::render(store, &header, page, privacy, preview))
+            .await?;
+        out.changed_since_proposal = self.changed_since(plan_id).await;
+        if !out.changed_since_proposal.is_empty() {
+            let ids: Vec<String> = out
+                .changed_since_proposal
+                .iter()
+                .map(u64::to_string)
+                .collect();
+            out.next_step = format!(
+                "Changed in Clio since this plan was proposed: matters {}. A job re-reads each \
+                 before writing and keeps a value changed meanwhile as a conflict; propose again \
+                 for a plan from today's values. {}",
+                ids.join(", "),
+                out.next_step
+            );
+        }
+        Ok(out)
+    }
+
+    /// Matters the plan changes that a webhook delivery said changed since the proposal.
+    async fn changed_since(&self, plan_id: &str) -> Vec<u64> {
+        let id = plan_id.to_string();
+        self.blocking(move |store| store.changed_since_proposal(&id))
             .await
+            .unwrap_or_default()
     }
 
     /// Every item of a plan, in hash order.

@@ -34,6 +34,12 @@ pub struct PlanView {
     /// True when values are masked (CLIO_MCP_PRIVACY=redacted).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
+    /// Matters this plan changes that Clio reported changed (webhook deliveries) since the
+    /// proposal. Named to the assistant in `next_step` only: tools/list has no room for
+    /// another schema property under its 16 KB budget.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub changed_since_proposal: Vec<u64>,
     /// This page: matters with items of the class asked for, one change set each.
     pub matters: Vec<MatterDiff>,
     /// Pass back as `cursor` for the next page.
@@ -154,6 +160,7 @@ pub fn render(
         error: header.error.clone(),
         preview_file,
         redacted: privacy.is_redacted(),
+        changed_since_proposal: Vec::new(),
         matters,
         next_cursor,
     })

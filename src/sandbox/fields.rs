@@ -101,9 +101,17 @@ impl Selection {
         for (name, inner) in &self.0 {
             let value = full.get(name).cloned().unwrap_or(Value::Null);
             let picked = match (&value, inner) {
-                (Value::Array(items), _) => {
-                    Value::Array(items.iter().map(|i| pick(i, inner.as_deref())).collect())
-                }
+                // A list of records keeps each record's selection; a list of names
+                // (a webhook's `events`) stays as it is.
+                (Value::Array(items), _) => Value::Array(
+                    items
+                        .iter()
+                        .map(|i| match i {
+                            Value::Object(_) => pick(i, inner.as_deref()),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                ),
                 (Value::Object(_), _) => pick(&value, inner.as_deref()),
                 _ => value,
             };

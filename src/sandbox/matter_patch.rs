@@ -44,6 +44,10 @@ pub async fn patch(
             status: status.as_u16(),
             fault: fault.map(|Extension(f)| f.0),
         });
+        // Before the answer, so a test sees the delivery once its PATCH is answered.
+        if status.is_success() {
+            crate::sandbox::hook_send::matter_changed(&state, matter_id, "updated").await;
+        }
     }
     response
 }

@@ -102,6 +102,8 @@ pub struct SandboxState {
     pub window_secs: u64,
     /// `http://127.0.0.1:PORT`, known once bound.
     pub origin: OnceLock<String>,
+    /// How far the webhook clock runs ahead of the real one (tests expire subscriptions).
+    pub hook_clock: Mutex<chrono::Duration>,
 }
 
 /// Locks a mutex, recovering it if a handler panicked while holding it.

@@ -80,6 +80,12 @@ pub struct HookRec {
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub version: u64,
+    /// The shared secret of the handshake and of every delivery's signature.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// The receiver echoed the handshake: deliveries go out (until it expires).
+    #[serde(default)]
+    pub enabled: bool,
 }
 
 /// Everything the fake account holds.

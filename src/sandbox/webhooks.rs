@@ -1,4 +1,5 @@
-//! `/webhooks`: create, list, read, renew and delete, with Clio's model, event and expiry rules.
+//! `/webhooks`: create (with the handshake), list, read, renew and delete, with Clio's model,
+//! event and expiry rules on the sandbox's webhook clock.
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::sandbox::delta::Delta;
 use crate::sandbox::fields::Schema;
+use crate::sandbox::hook_send::{self, handshake, loopback};
 use crate::sandbox::http::{
     Answer, data_object, error, json_ok, not_found, params, path_id, selection,
 };
@@ -49,15 +51,16 @@ fn invalid(message: impl Into<String>) -> Response {
     error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", message)
 }
 
-fn render(h: &HookRec) -> Value {
+fn render(h: &HookRec, now: DateTime<Utc>) -> Value {
     json!({"id": h.id, "etag": etag("webhook", h.id, h.version), "url": h.url, "model": h.model, "events": h.events,
-        "fields": h.fields, "status": "pending", "expires_at": timestamp(h.expires_at), "created_at": timestamp(h.created_at),
-        "shared_secret": null})
+        "fields": h.fields, "status": hook_send::status(h, now), "expires_at": timestamp(h.expires_at),
+        "created_at": timestamp(h.created_at), "shared_secret": null})
 }
 
 fn expires_at(
     data: &Map<String, Value>,
     default: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, Response> {
     let Some(raw) = data.get("expires_at") else {
         return Ok(default);
@@ -67,7 +70,6 @@ fn expires_at(
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|d| d.with_timezone(&Utc))
         .ok_or_else(|| invalid("expires_at must be an ISO 8601 timestamp"))?;
-    let now = Utc::now();
     if at <= now {
         return Err(invalid("expires_at must be in the future"));
     }
@@ -108,7 +110,10 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
     let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
     let data = data_object(&body)?;
     let url = data.get("url").and_then(Value::as_str).unwrap_or("");
-    if !url::Url::parse(url).is_ok_and(|u| u.scheme() == "https") {
+    // Clio takes https only; the sandbox also takes http on loopback, where it delivers.
+    let scheme_ok = url::Url::parse(url)
+        .is_ok_and(|u| u.scheme() == "https" || (u.scheme() == "http" && loopback(url)));
+    if !scheme_ok {
         return Err(invalid("url must be an https URL"));
     }
     let model = data.get("model").and_then(Value::as_str).unwrap_or("");
@@ -120,44 +125,65 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
     }
     let events = events(&data, model)?
         .unwrap_or_else(|| vec!["created".into(), "updated".into(), "deleted".into()]);
-    let expires = expires_at(&data, Utc::now() + Duration::days(3))?;
+    let now = hook_send::now(&state);
+    let expires = expires_at(&data, now + Duration::days(3), now)?;
+    let secret = format!("whsec-{:032x}", rand::random::<u128>());
     let fields = data
         .get("fields")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let store = state.commit(|store| {
-        let mut delta = Delta::new(store);
-        delta.next.webhook += 1;
-        delta.webhooks.push(HookRec {
-            id: delta.next.webhook,
-            url: url.to_string(),
-            model: model.to_string(),
-            events,
-            fields,
-            expires_at: expires,
-            created_at: Utc::now(),
-            version: 1,
-        });
-        Ok(delta)
-    })?;
+    let id = state
+        .commit(|store| {
+            let mut delta = Delta::new(store);
+            delta.next.webhook += 1;
+            delta.webhooks.push(HookRec {
+                id: delta.next.webhook,
+                url: url.to_string(),
+                model: model.to_string(),
+                events,
+                fields,
+                expires_at: expires,
+                created_at: now,
+                version: 1,
+                secret: Some(secret.clone()),
+                enabled: false,
+            });
+            Ok(delta)
+        })?
+        .next_webhook;
+    // As Clio does: the receiver must echo the secret before deliveries start.
+    if handshake(url, &secret).await {
+        drop(state.commit(|store| {
+            let mut delta = Delta::new(store);
+            if let Some(h) = store.webhooks.get(&id) {
+                let mut after = h.clone();
+                after.enabled = true;
+                after.version += 1;
+                delta.webhooks.push(after);
+            }
+            Ok(delta)
+        })?);
+    }
+    let store = state.read();
     let hook = store
         .webhooks
-        .get(&store.next_webhook)
+        .get(&id)
         .ok_or_else(|| not_found("webhook not found"))?;
-    let mut out = sel.apply(&render(hook));
+    let mut out = sel.apply(&render(hook, now));
     if sel.wants("shared_secret") {
-        out["shared_secret"] = json!(state.new_secret("whsec"));
+        out["shared_secret"] = json!(secret);
     }
     Ok((StatusCode::CREATED, axum::Json(json!({"data": out}))).into_response())
 }
 
 pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
     let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
+    let now = hook_send::now(&state);
     let store = state.read();
     let data: Vec<Value> = store
         .webhooks
         .values()
-        .map(|h| sel.apply(&render(h)))
+        .map(|h| sel.apply(&render(h, now)))
         .collect();
     Ok(json_ok(
         json!({"data": data, "meta": {"paging": {}, "records": data.len()}}),
@@ -170,9 +196,10 @@ pub async fn get_one(
     uri: Uri,
 ) -> Answer {
     let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
+    let now = hook_send::now(&state);
     let store = state.read();
     match path_id(&raw).and_then(|id| store.webhooks.get(&id)) {
-        Some(h) => Ok(json_ok(json!({"data": sel.apply(&render(h))}))),
+        Some(h) => Ok(json_ok(json!({"data": sel.apply(&render(h, now))}))),
         None => Err(not_found("webhook not found")),
     }
 }
@@ -187,12 +214,16 @@ pub async fn update(
     let sel = selection(&params(&uri), &HOOK_SCHEMA)?;
     let data = data_object(&body)?;
     let id = path_id(&raw).ok_or_else(|| not_found("webhook not found"))?;
+    let now = hook_send::now(&state);
     let store = state.commit(|store| {
         let Some(hook) = store.webhooks.get(&id) else {
             return Err(not_found("webhook not found"));
         };
         let mut after = hook.clone();
-        after.expires_at = expires_at(&data, hook.expires_at)?;
+        after.expires_at = match data.get("expires_at") {
+            Some(_) => expires_at(&data, hook.expires_at, now)?,
+            None => hook.expires_at,
+        };
         if let Some(ev) = events(&data, &hook.model)? {
             after.events = ev;
         }
@@ -205,7 +236,7 @@ pub async fn update(
         .webhooks
         .get(&id)
         .ok_or_else(|| not_found("webhook not found"))?;
-    Ok(json_ok(json!({"data": sel.apply(&render(hook))})))
+    Ok(json_ok(json!({"data": sel.apply(&render(hook, now))})))
 }
 
 pub async fn delete(State(state): State<Arc<SandboxState>>, Path(raw): Path<String>) -> Answer {

@@ -63,8 +63,24 @@ pub async fn serve(
     security: &HttpSecurity,
     ct: CancellationToken,
 ) -> std::io::Result<()> {
+    serve_with(listener, server, security, ct, None).await
+}
+
+/// As [`serve`], with Clio's webhooks received at `/webhooks/clio` beside `/mcp`. That route
+/// is merged after the MCP guards, so they do not apply to it: its guard is the signature
+/// (see [`super::webhooks`]).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    server: McpServer,
+    security: &HttpSecurity,
+    ct: CancellationToken,
+    receiver: Option<crate::webhooks::Receiver>,
+) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
-    let app = app(server, security, addr, ct.clone());
+    let mut app = app(server, security, addr, ct.clone());
+    if let Some(receiver) = receiver {
+        app = app.merge(super::webhooks::router(receiver));
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { ct.cancelled_owned().await })
         .await

@@ -6,6 +6,49 @@ use super::{PlanStore, StoreError};
 use crate::plan::model::{ItemClass, PlanCounts, PlanItem};
 
 impl PlanStore {
+    /// Matters the plan changes that a webhook delivery said changed since it was proposed;
+    /// none when no webhook was ever received (the deliveries are advisory: a failure to read
+    /// them is logged, not raised).
+    pub fn changed_since_proposal(&self, plan_id: &str) -> Result<Vec<u64>, StoreError> {
+        let header = self.header(plan_id)?;
+        let Ok(since) = chrono::DateTime::parse_from_rfc3339(&header.created_at) else {
+            return Ok(Vec::new());
+        };
+        let since = since
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let changed = crate::webhooks::WebhookStore::open(self.path())
+            .and_then(|hooks| hooks.matters_changed_since(&since));
+        match changed {
+            Ok(ids) if ids.is_empty() => Ok(Vec::new()),
+            Ok(ids) => self.changing_among(plan_id, &ids),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the webhook deliveries");
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// Which of `ids` the plan would change (has items of class `change` for), in order.
+    pub fn changing_among(
+        &self,
+        plan_id: &str,
+        ids: &std::collections::BTreeSet<u64>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT 1 FROM plan_items WHERE plan_id = ?1 AND matter_id = ?2 AND class = 'change'
+             LIMIT 1",
+        )?;
+        let mut out = Vec::new();
+        for id in ids {
+            if stmt.exists(params![plan_id, *id as i64])? {
+                out.push(*id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Item counts per class, matters read, and matters with at least one change.
     pub fn counts(&self, plan_id: &str) -> Result<PlanCounts, StoreError> {
         let conn = self.conn();

@@ -1,0 +1,195 @@
+//! Keeping subscriptions alive: `ensure` creates one or renews the one with the same URL and
+//! model, `renew` renews every one expiring within a margin, `delete` ends one; each change
+//! is in the audit log (action `webhook`).
+
+use chrono::{Duration, Utc};
+use serde::Serialize;
+
+use super::rules::{
+    check_events, check_fields, check_model, check_url, parse_time, renewed_expiry, timestamp,
+};
+use super::{WebhookError, Webhooks};
+use crate::audit::{Action, AuditEvent};
+use crate::clio::webhooks::{NewWebhook, Webhook};
+
+/// What `ensure` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ensured {
+    /// `created` or `renewed`.
+    pub action: String,
+    pub hook: HookView,
+}
+
+/// A subscription as the commands show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HookView {
+    pub id: u64,
+    pub url: String,
+    pub model: String,
+    pub events: Vec<String>,
+    pub status: String,
+    pub expires_at: String,
+    /// Whether this machine holds its shared secret (deliveries are refused otherwise).
+    pub secret_kept: bool,
+}
+
+/// One subscription `renew` renewed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Renewal {
+    pub id: u64,
+    pub model: String,
+    pub was: String,
+    pub expires_at: String,
+}
+
+/// The URL without its query: enough to tell subscriptions apart in the log, never a token.
+fn loggable(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_string()
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    let norm = |u: &str| {
+        url::Url::parse(u)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| u.to_string())
+    };
+    norm(a) == norm(b)
+}
+
+impl Webhooks {
+    fn view(&self, h: &Webhook) -> Result<HookView, WebhookError> {
+        let kept = self.store.hook(h.id)?.is_some_and(|l| l.secret.is_some());
+        Ok(HookView {
+            id: h.id,
+            url: h.url.clone().unwrap_or_default(),
+            model: h.model.clone().unwrap_or_default(),
+            events: h.events.clone().unwrap_or_default(),
+            status: h.status.clone().unwrap_or_else(|| "unknown".into()),
+            expires_at: h.expires_at.clone().unwrap_or_default(),
+            secret_kept: kept,
+        })
+    }
+
+    fn log(&self, outcome: &str, h: &Webhook) -> Result<(), WebhookError> {
+        let mut event = AuditEvent::new(Action::Webhook, format!("webhooks {outcome}"))
+            .outcome(outcome.to_string());
+        event.detail = Some(format!(
+            "webhook {} model {} url {} expires {}",
+            h.id,
+            h.model.as_deref().unwrap_or("-"),
+            loggable(h.url.as_deref().unwrap_or("-")),
+            h.expires_at.as_deref().unwrap_or("-")
+        ));
+        self.audit.append(event)?;
+        Ok(())
+    }
+
+    /// Every subscription of the account, with whether this machine keeps its secret.
+    pub async fn list(&self) -> Result<Vec<HookView>, WebhookError> {
+        let hooks = self.client.list_webhooks().await?;
+        hooks.iter().map(|h| self.view(h)).collect()
+    }
+
+    /// Creates the subscription of `url` and `model`, or renews it to 31 days when one exists
+    /// (one that expired, or whose secret this machine lacks, is replaced by a new one).
+    pub async fn ensure(
+        &self,
+        url: &str,
+        model: &str,
+        events: &[String],
+        fields: Option<&str>,
+    ) -> Result<Ensured, WebhookError> {
+        let url = check_url(url, self.loopback_http)?;
+        let model = check_model(model)?;
+        let events = check_events(&model, events)?;
+        let fields = check_fields(fields)?;
+        let now = Utc::now();
+        for h in self.client.list_webhooks().await? {
+            if !(h.model.as_deref() == Some(&model)
+                && h.url.as_deref().is_some_and(|u| same_url(u, &url)))
+            {
+                continue;
+            }
+            let expired = h.status.as_deref() == Some("expired")
+                || h.expires_at
+                    .as_deref()
+                    .and_then(parse_time)
+                    .is_some_and(|at| at <= now);
+            let kept = self.store.hook(h.id)?.is_some_and(|l| l.secret.is_some());
+            if expired || !kept {
+                self.delete(h.id).await?;
+                continue;
+            }
+            let wanted = (!events.is_empty()).then_some(events.as_slice());
+            let renewed = self
+                .client
+                .update_webhook(h.id, &timestamp(renewed_expiry(now)), wanted)
+                .await?;
+            self.log("renewed", &renewed)?;
+            return Ok(Ensured {
+                action: "renewed".into(),
+                hook: self.view(&renewed)?,
+            });
+        }
+        // Recorded first: the handshake may arrive before Clio answers the create.
+        let local = self.store.begin(&url, &model)?;
+        let new = NewWebhook {
+            url: url.clone(),
+            model: model.clone(),
+            events,
+            fields,
+            expires_at: Some(timestamp(renewed_expiry(now))),
+        };
+        let created = match self.client.create_webhook(&new).await {
+            Ok(h) => h,
+            Err(e) => {
+                self.store.forget_local(local)?;
+                return Err(e.into());
+            }
+        };
+        self.store
+            .bind(local, created.id, created.shared_secret.as_deref())?;
+        self.log("created", &created)?;
+        Ok(Ensured {
+            action: "created".into(),
+            hook: self.view(&created)?,
+        })
+    }
+
+    /// Renews every subscription that expires within `within` from now.
+    pub async fn renew(&self, within: Duration) -> Result<Vec<Renewal>, WebhookError> {
+        let now = Utc::now();
+        let mut out = Vec::new();
+        for h in self.client.list_webhooks().await? {
+            let at = h.expires_at.as_deref().and_then(parse_time);
+            if at.is_some_and(|at| at > now + within) {
+                continue;
+            }
+            let renewed = self
+                .client
+                .update_webhook(h.id, &timestamp(renewed_expiry(now)), None)
+                .await?;
+            self.log("renewed", &renewed)?;
+            out.push(Renewal {
+                id: h.id,
+                model: h.model.clone().unwrap_or_default(),
+                was: h.expires_at.clone().unwrap_or_default(),
+                expires_at: renewed.expires_at.clone().unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Deletes subscription `id` at Clio and forgets its secret here.
+    pub async fn delete(&self, id: u64) -> Result<(), WebhookError> {
+        let hook = match self.client.get_webhook(id).await {
+            Ok(h) => h,
+            Err(e) if e.status() == Some(404) => return Err(WebhookError::NoSuchHook(id)),
+            Err(e) => return Err(e.into()),
+        };
+        self.client.delete_webhook(id).await?;
+        self.store.forget(id)?;
+        self.log("deleted", &hook)?;
+        Ok(())
+    }
+}
