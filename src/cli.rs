@@ -6,6 +6,7 @@ pub mod audit;
 mod auth;
 pub mod bench;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod jobs;
 pub mod plan;
@@ -57,6 +58,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Apply plans to Clio as resumable jobs: run, resume, list, status, cancel.
     Jobs(jobs::JobsArgs),
+    /// Upload documents to matters, finish an interrupted upload, watch a matter's documents.
+    Documents(documents::DocumentsArgs),
     /// Run the MCP server over stdio (or streamable HTTP with --http).
     Serve(ServeArgs),
     /// Tool contracts.
@@ -91,6 +94,9 @@ struct ServeArgs {
     /// Resume, in the background, the write jobs left unfinished (they are listed otherwise).
     #[arg(long)]
     resume_jobs: bool,
+    /// A folder `upload_document` may read from (repeatable; also CLIO_MCP_UPLOAD_DIRS).
+    #[arg(long = "allow-dir", value_name = "DIR")]
+    allow_dirs: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -137,6 +143,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Plan(args) => plan::run(args, cli.home, &mut out).await?,
         Command::Jobs(args) => return Ok(jobs::run(args, cli.home, &mut out).await),
+        Command::Documents(args) => documents::run(args, cli.home, &mut out).await?,
         Command::Serve(_) => {}
         Command::Tools { cmd } => tools::run(cmd, &mut out)?,
         Command::Bench { target } => bench::run(target, &mut out).await?,
@@ -162,5 +169,6 @@ fn serve_options(args: ServeArgs, home: Option<PathBuf>) -> serve::ServeOptions 
         },
         home,
         resume_jobs: args.resume_jobs,
+        allow_dirs: args.allow_dirs,
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::app::Services;
 use crate::audit::AuditLog;
 use crate::clio::ClioClient;
+use crate::documents::DocumentService;
 use crate::jobs::JobService;
 use crate::plan::propose::{DEFAULT_SCAN_WAIT, Planner};
 use crate::privacy::Privacy;
@@ -44,6 +45,7 @@ pub struct ClioMcpServer {
     pub(crate) audit: Arc<AuditLog>,
     pub(crate) planner: Planner,
     pub(crate) jobs: JobService,
+    pub(crate) documents: DocumentService,
     pub(crate) settings: ServerSettings,
 }
 
@@ -55,6 +57,7 @@ impl ClioMcpServer {
             audit: services.audit,
             planner: services.planner,
             jobs: services.jobs,
+            documents: services.documents,
             settings,
         }
     }

@@ -40,6 +40,7 @@ pub mod auth;
 pub mod inventory;
 pub mod jobs;
 pub mod plan;
+pub mod documents;
 
 // The fake Clio, beside the services
 pub mod sandbox;
@@ -56,3 +57,4 @@ pub mod field_type;
 pub mod files;
 pub mod http_security;
 pub mod privacy;
+pub mod upload_dirs;

@@ -20,6 +20,7 @@ pub mod observe;
 mod routes;
 pub mod seed;
 pub mod state;
+pub mod storage;
 pub mod store;
 pub mod validate;
 pub mod values;
@@ -56,6 +57,9 @@ pub struct SandboxOptions {
     /// Keep the account in this folder, across processes: the seed plus a journal of every
     /// change, fsynced before it is answered. `None` keeps it in memory only.
     pub state_dir: Option<PathBuf>,
+    /// Keep uploaded documents' bytes; false counts them only (a benchmark of the client's
+    /// memory must not measure the fake storage's).
+    pub keep_upload_bytes: bool,
 }
 
 impl Default for SandboxOptions {
@@ -69,6 +73,7 @@ impl Default for SandboxOptions {
             omit_refresh_token: false,
             deny_authorization: false,
             state_dir: None,
+            keep_upload_bytes: true,
         }
     }
 }
@@ -136,6 +141,9 @@ impl Sandbox {
             rate_limit: options.rate_limit.max(1),
             window_secs: options.window_secs.max(1),
             origin: OnceLock::new(),
+            parts: Mutex::new(HashMap::new()),
+            expired: Mutex::new(HashSet::new()),
+            keep_upload_bytes: options.keep_upload_bytes,
         });
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;

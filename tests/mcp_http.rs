@@ -283,6 +283,7 @@ async fn a_remote_bind_is_refused_without_allow_remote_and_token() {
         security: flag_only,
         home: None,
         resume_jobs: false,
+        ..Default::default()
     })
     .await
     .unwrap_err();

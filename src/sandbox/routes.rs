@@ -8,7 +8,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
 use crate::sandbox::state::SandboxState;
-use crate::sandbox::{account, documents, gate, http, matter_patch, matters, oauth, webhooks};
+use crate::sandbox::{
+    account, documents, gate, http, matter_patch, matters, oauth, storage, webhooks,
+};
 
 pub fn router(state: Arc<SandboxState>) -> Router {
     let api = Router::new()
@@ -56,7 +58,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/oauth/authorize", get(oauth::authorize))
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/deauthorize", post(oauth::deauthorize))
-        .route("/sandbox-storage/{uuid}", put(documents::put_bytes))
+        .route("/sandbox-storage/{uuid}", put(storage::put_bytes))
         .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(state)
 }
