@@ -4,6 +4,7 @@
 
 mod finish;
 mod pending;
+mod record;
 mod send;
 
 use std::path::{Path, PathBuf};
@@ -11,8 +12,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::audit::{Action, AuditError, AuditEvent, AuditLog, read_all};
-use crate::clio::documents::{Document, NewDocument, part_lengths};
+use crate::audit::{Action, AuditError, AuditEvent, AuditLog};
+use crate::clio::documents::{NewDocument, part_lengths};
 use crate::clio::{ClioClient, ClioError};
 use crate::upload_dirs::{GuardError, UploadDirs};
 pub use pending::{Pending, PendingStore};
@@ -33,7 +34,9 @@ pub enum UploadError {
     Invalid(String),
     #[error("nothing was uploaded: {0}")]
     Clio(ClioError),
-    #[error("document {document_id} was registered in Clio but is not finished ({message}); it stays invisible until `clio-mcp documents finish {document_id}` completes it")]
+    #[error(
+        "document {document_id} was registered in Clio but is not finished ({message}); it stays invisible until `clio-mcp documents finish {document_id}` completes it"
+    )]
     Unfinished { document_id: u64, message: String },
     #[error("the audit log could not be written, so nothing was sent: {0}")]
     Audit(#[from] AuditError),
@@ -196,7 +199,15 @@ impl DocumentService {
         {
             Ok(r) => r,
             Err(e) => {
-                self.record(&req.tool, req.matter_id, intent.seq, None, "failed", &outcome, Some(&e))?;
+                self.record(
+                    &req.tool,
+                    req.matter_id,
+                    intent.seq,
+                    None,
+                    "failed",
+                    &outcome,
+                    Some(&e),
+                )?;
                 return Err(UploadError::Clio(e));
             }
         };
@@ -219,109 +230,20 @@ impl DocumentService {
         };
         self.pending.insert(&row)?;
         let sent = async {
-            send_parts(&self.client, registered.id, &registered.uuid, &parts, registered.targets, &bytes).await?;
-            self.client.complete_document(registered.id, &registered.uuid).await
+            send_parts(
+                &self.client,
+                registered.id,
+                &registered.uuid,
+                &parts,
+                registered.targets,
+                &bytes,
+            )
+            .await?;
+            self.client
+                .complete_document(registered.id, &registered.uuid)
+                .await
         }
         .await;
         self.conclude(&req.tool, &row, sent, outcome).await
-    }
-
-    /// Re-reads the document after the final PATCH, records the outcome, and forgets the row;
-    /// a failure is recorded as unfinished with the document id and the command to finish it.
-    async fn conclude(
-        &self,
-        tool: &str,
-        row: &Pending,
-        sent: Result<Document, ClioError>,
-        mut outcome: UploadOutcome,
-    ) -> Result<UploadOutcome, UploadError> {
-        let id = row.document_id;
-        if let Err(e) = sent {
-            self.record(tool, row.matter_id, row.intent_seq, Some(id), "unfinished", &outcome, Some(&e))?;
-            return Err(UploadError::Unfinished {
-                document_id: id,
-                message: e.to_string(),
-            });
-        }
-        let seen = match self.client.get_document(id).await {
-            Ok(seen) => seen,
-            Err(e) => {
-                self.record(tool, row.matter_id, row.intent_seq, Some(id), "unfinished", &outcome, Some(&e))?;
-                return Err(UploadError::Unfinished { document_id: id, message: e.to_string() });
-            }
-        };
-        outcome.visible = seen.as_ref().is_some_and(Document::fully_uploaded);
-        if !outcome.visible {
-            let why = ClioError::InvalidResponse {
-                message: "the re-read does not show the document fully uploaded".to_string(),
-            };
-            self.record(tool, row.matter_id, row.intent_seq, Some(id), "unfinished", &outcome, Some(&why))?;
-            return Err(UploadError::Unfinished { document_id: id, message: why.to_string() });
-        }
-        self.record(tool, row.matter_id, row.intent_seq, Some(id), "uploaded", &outcome, None)?;
-        self.pending.remove(id)?;
-        Ok(outcome)
-    }
-
-    /// The outcome entry of an upload intent.
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &self,
-        tool: &str,
-        matter_id: u64,
-        intent_seq: u64,
-        document_id: Option<u64>,
-        outcome: &str,
-        what: &UploadOutcome,
-        error: Option<&ClioError>,
-    ) -> Result<(), AuditError> {
-        let mut event = AuditEvent::new(Action::Upload, tool)
-            .matter(matter_id)
-            .intent(intent_seq)
-            .outcome(outcome)
-            .values(
-                Value::Null,
-                json!({"document_id": document_id, "name": what.name, "size": what.size,
-                       "sha256": what.sha256}),
-            );
-        if let Some(e) = error {
-            event = event.detail(e.to_string());
-        }
-        self.audit.append(event).map(|_| ())
-    }
-
-    /// The document of the same bytes and name on the same matter, uploaded before (the
-    /// audit log says so) and still there (a re-read of the matter's documents says so).
-    async fn already_uploaded(
-        &self,
-        matter_id: u64,
-        name: &str,
-        sha256: &str,
-    ) -> Result<Option<u64>, UploadError> {
-        let entries = read_all(self.audit.dir())?;
-        let candidates: Vec<u64> = entries
-            .iter()
-            .rev()
-            .filter(|e| {
-                e.action == Action::Upload
-                    && e.outcome.as_deref() == Some("uploaded")
-                    && e.matter_id == Some(matter_id)
-                    && e.new_value["name"] == name
-                    && e.new_value["sha256"] == sha256
-            })
-            .filter_map(|e| e.new_value["document_id"].as_u64())
-            .collect();
-        if candidates.is_empty() {
-            return Ok(None);
-        }
-        let docs = self
-            .client
-            .matter_documents(matter_id)
-            .await
-            .map_err(UploadError::Clio)?;
-        Ok(candidates.into_iter().find(|id| {
-            docs.iter()
-                .any(|d| d.id == *id && d.name.as_deref() == Some(name) && d.fully_uploaded())
-        }))
     }
 }

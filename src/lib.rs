@@ -37,10 +37,10 @@ pub mod app;
 // 3. Services
 pub mod audit;
 pub mod auth;
+pub mod documents;
 pub mod inventory;
 pub mod jobs;
 pub mod plan;
-pub mod documents;
 
 // The fake Clio, beside the services
 pub mod sandbox;

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod delta;
+pub mod document_list;
 pub mod documents;
 pub mod fields;
 pub mod gate;
@@ -17,6 +18,7 @@ pub mod matter_patch;
 pub mod matters;
 pub mod oauth;
 pub mod observe;
+pub mod parts;
 mod routes;
 pub mod seed;
 pub mod state;

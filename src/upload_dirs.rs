@@ -22,21 +22,35 @@ const HOW_TO_ALLOW: &str =
 pub enum GuardError {
     #[error("no folder is allowed for uploads, so {path} may not be read; {HOW_TO_ALLOW}")]
     NoneAllowed { path: String },
-    #[error("{path} is outside the folders allowed for uploads ({allowed}); move it into one, or {HOW_TO_ALLOW}")]
+    #[error(
+        "{path} is outside the folders allowed for uploads ({allowed}); move it into one, or {HOW_TO_ALLOW}"
+    )]
     Outside { path: String, allowed: String },
-    #[error("{path} is hidden (a name starting with '.', such as .ssh): hidden files are never uploaded, even under an allowed folder (`--allow-dir`)")]
+    #[error(
+        "{path} is hidden (a name starting with '.', such as .ssh): hidden files are never uploaded, even under an allowed folder (`--allow-dir`)"
+    )]
     Hidden { path: String },
-    #[error("{path} is clio-mcp's own state (credentials, audit log): it is never uploaded, whatever `--allow-dir` allows")]
+    #[error(
+        "{path} is clio-mcp's own state (credentials, audit log): it is never uploaded, whatever `--allow-dir` allows"
+    )]
     Private { path: String },
-    #[error("{path} is {kind}, not a regular file: only regular files under an allowed folder (`--allow-dir`) are uploaded")]
+    #[error(
+        "{path} is {kind}, not a regular file: only regular files under an allowed folder (`--allow-dir`) are uploaded"
+    )]
     NotRegular { path: String, kind: &'static str },
-    #[error("{path} has {links} hard links: one may lie outside the allowed folders, so it is refused; copy the file into a folder allowed with `--allow-dir`")]
+    #[error(
+        "{path} has {links} hard links: one may lie outside the allowed folders, so it is refused; copy the file into a folder allowed with `--allow-dir`"
+    )]
     HardLinked { path: String, links: u64 },
-    #[error("{path} cannot be read ({reason}); give an existing file under a folder allowed with `--allow-dir`")]
+    #[error(
+        "{path} cannot be read ({reason}); give an existing file under a folder allowed with `--allow-dir`"
+    )]
     Unreadable { path: String, reason: String },
     #[error("{path} changed while it was being checked; try again")]
     Changed { path: String },
-    #[error("allowed upload folder {path} cannot be used ({reason}); give an existing folder to `--allow-dir`")]
+    #[error(
+        "allowed upload folder {path} cannot be used ({reason}); give an existing folder to `--allow-dir`"
+    )]
     BadFolder { path: String, reason: String },
 }
 

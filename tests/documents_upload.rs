@@ -211,7 +211,11 @@ async fn every_escape_from_the_allowed_folders_is_refused_naming_allow_dir() {
         )
         .await;
         let e = error_text(&r);
-        assert!(e.contains("clio-mcp's own state"), "{}: {e}", path.display());
+        assert!(
+            e.contains("clio-mcp's own state"),
+            "{}: {e}",
+            path.display()
+        );
     }
     // Nothing was registered, nothing was audited as an intent.
     assert!(listed(&h, m).await.is_empty());
@@ -356,21 +360,35 @@ async fn a_failure_after_registration_names_the_document_and_documents_finish_co
             .nth(1)
             .and_then(|w| w.parse().ok())
             .unwrap_or_else(|| panic!("no document id in {e}"));
-        assert!(!listed(&h, m).await.contains(&id), "invisible until finished");
+        assert!(
+            !listed(&h, m).await.contains(&id),
+            "invisible until finished"
+        );
         assert!(audit_lines(&h).contains("\"outcome\":\"unfinished\""));
         h.sandbox.set_faults(Faults::default());
         // Another process: the multipart parts held by this sandbox are not there, so the
         // bytes are sent again; the single PUT's bytes are, so only the PATCH goes.
         let finish = clio(
             &home,
-            &["documents", "--sandbox", "--allow-dir", &allow, "finish", &id.to_string()],
+            &[
+                "documents",
+                "--sandbox",
+                "--allow-dir",
+                &allow,
+                "finish",
+                &id.to_string(),
+            ],
             &[],
         );
         assert!(finish.status.success(), "{}", text(&finish));
         assert!(String::from_utf8_lossy(&finish.stdout).contains("visible"));
         assert!(listed(&h, m).await.contains(&id));
         assert_eq!(h.sandbox.document_bytes(id).unwrap(), bytes);
-        let again = clio(&home, &["documents", "--sandbox", "finish", &id.to_string()], &[]);
+        let again = clio(
+            &home,
+            &["documents", "--sandbox", "finish", &id.to_string()],
+            &[],
+        );
         assert!(!again.status.success());
         assert!(String::from_utf8_lossy(&again.stderr).contains("already fully uploaded"));
     }
@@ -389,7 +407,10 @@ async fn the_storage_put_never_carries_the_clio_token() {
     )
     .await;
     out(&r);
-    let config = h.sandbox.clio_config(NonZeroU32::new(RATE).unwrap()).unwrap();
+    let config = h
+        .sandbox
+        .clio_config(NonZeroU32::new(RATE).unwrap())
+        .unwrap();
     let client = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
     let reg = client
         .register_document(&clio_mcp::clio::documents::NewDocument {
@@ -417,7 +438,10 @@ async fn list_documents_pages_with_next_cursor_and_the_cli_uploads_and_watches()
     let files = tempfile::tempdir().unwrap();
     let h = start(&[], None).await;
     let m = matter(&h);
-    let config = h.sandbox.clio_config(NonZeroU32::new(RATE).unwrap()).unwrap();
+    let config = h
+        .sandbox
+        .clio_config(NonZeroU32::new(RATE).unwrap())
+        .unwrap();
     let client = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
     for i in 0..51 {
         client
@@ -428,37 +452,91 @@ async fn list_documents_pages_with_next_cursor_and_the_cli_uploads_and_watches()
     let first = call(&h, "list_documents", json!({"matter_id": m})).await;
     assert_eq!(out(&first)["documents"].as_array().unwrap().len(), 50);
     let cursor = out(&first)["next_cursor"].as_str().unwrap().to_string();
-    let second = call(&h, "list_documents", json!({"matter_id": m, "cursor": cursor})).await;
+    let second = call(
+        &h,
+        "list_documents",
+        json!({"matter_id": m, "cursor": cursor}),
+    )
+    .await;
     assert_eq!(out(&second)["documents"].as_array().unwrap().len(), 1);
     assert!(out(&second).get("next_cursor").is_none());
-    let forged = call(&h, "list_documents", json!({"matter_id": m, "cursor": "abc"})).await;
+    let forged = call(
+        &h,
+        "list_documents",
+        json!({"matter_id": m, "cursor": "abc"}),
+    )
+    .await;
     assert!(error_text(&forged).contains("cursor"));
 
     let home = h.home.path().to_path_buf();
     let (path, _) = big_file(files.path(), "cli.pdf", 300);
     let allow = files.path().to_str().unwrap();
     let m_s = m.to_string();
-    let args = ["documents", "--sandbox", "--allow-dir", allow, "upload", "--matter", &m_s, path.to_str().unwrap()];
+    let args = [
+        "documents",
+        "--sandbox",
+        "--allow-dir",
+        allow,
+        "upload",
+        "--matter",
+        &m_s,
+        path.to_str().unwrap(),
+    ];
     let up = clio(&home, &args, &[]);
     assert!(up.status.success(), "{}", text(&up));
     assert!(String::from_utf8_lossy(&up.stdout).contains("visible"));
     let again = clio(&home, &args, &[]);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("already uploaded"), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("already uploaded"),
+        "{}",
+        text(&again)
+    );
     let refused = clio(
         &home,
-        &["documents", "--sandbox", "upload", "--matter", &m_s, path.to_str().unwrap()],
+        &[
+            "documents",
+            "--sandbox",
+            "upload",
+            "--matter",
+            &m_s,
+            path.to_str().unwrap(),
+        ],
         &[],
     );
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--allow-dir"));
-    let watch = clio(&home, &["documents", "--sandbox", "watch", "--matter", &m_s, "--once"], &[]);
+    let watch = clio(
+        &home,
+        &[
+            "documents",
+            "--sandbox",
+            "watch",
+            "--matter",
+            &m_s,
+            "--once",
+        ],
+        &[],
+    );
     assert!(watch.status.success(), "{}", text(&watch));
     let shown = String::from_utf8_lossy(&watch.stdout);
-    assert_eq!(shown.lines().filter(|l| l.starts_with("new\t")).count(), 52, "{shown}");
+    assert_eq!(
+        shown.lines().filter(|l| l.starts_with("new\t")).count(),
+        52,
+        "{shown}"
+    );
     assert!(shown.contains("cli.pdf"));
     let later = clio(
         &home,
-        &["documents", "--sandbox", "watch", "--matter", &m_s, "--once", "--since", "2999-01-01T00:00:00Z"],
+        &[
+            "documents",
+            "--sandbox",
+            "watch",
+            "--matter",
+            &m_s,
+            "--once",
+            "--since",
+            "2999-01-01T00:00:00Z",
+        ],
         &[],
     );
     assert!(later.status.success(), "{}", text(&later));

@@ -88,9 +88,18 @@ pub async fn run(
     } = &args.cmd
     {
         let polls = if *once { 1 } else { *polls };
-        return watch(&target.client, *matter, since.clone(), *interval, polls, out).await;
+        return watch(
+            &target.client,
+            *matter,
+            since.clone(),
+            *interval,
+            polls,
+            out,
+        )
+        .await;
     }
-    let dirs = UploadDirs::from_env(&args.allow_dirs).map_err(|e| CliError::Usage(e.to_string()))?;
+    let dirs =
+        UploadDirs::from_env(&args.allow_dirs).map_err(|e| CliError::Usage(e.to_string()))?;
     let services = open_state(target.client, &target.home)
         .await?
         .with_upload_dirs(dirs, &target.home);

@@ -11,12 +11,12 @@ use rmcp::ServiceExt;
 
 use super::error::CliError;
 use crate::app::{StartError, connect, open_state};
-use crate::upload_dirs::UploadDirs;
 use crate::handler::ServerSettings;
 use crate::http_security::HttpSecurity;
 use crate::jobs::{JobService, JobStatus};
 use crate::privacy::Privacy;
 use crate::server::{Connector, McpServer, http, stdio};
+use crate::upload_dirs::UploadDirs;
 
 /// What `serve` was asked to do.
 #[derive(Debug, Default)]

@@ -12,7 +12,12 @@ impl DocumentService {
     /// already visible is only recorded as finished.
     pub async fn finish(&self, id: u64, tool: &str) -> Result<UploadOutcome, UploadError> {
         let Some(row) = self.pending.get(id)? else {
-            return match self.client.get_document(id).await.map_err(UploadError::Clio)? {
+            return match self
+                .client
+                .get_document(id)
+                .await
+                .map_err(UploadError::Clio)?
+            {
                 Some(d) if d.fully_uploaded() => Err(UploadError::Invalid(format!(
                     "document {id} is already fully uploaded and visible: nothing to finish"
                 ))),

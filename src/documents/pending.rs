@@ -46,7 +46,9 @@ pub struct PendingStore {
 
 impl PendingStore {
     pub fn new(db: &Path) -> PendingStore {
-        PendingStore { db: db.to_path_buf() }
+        PendingStore {
+            db: db.to_path_buf(),
+        }
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {

@@ -105,7 +105,11 @@ pub async fn send_parts(
                 Ok(()) => break,
                 Err(ClioError::Api { kind, .. }) if kind == URL_EXPIRED && renewals < RENEWALS => {
                     renewals += 1;
-                    tracing::info!(document = id, part = i + 1, "signed URL expired; asking Clio for a fresh one");
+                    tracing::info!(
+                        document = id,
+                        part = i + 1,
+                        "signed URL expired; asking Clio for a fresh one"
+                    );
                     targets = client.renew_put_urls(id, uuid, &lengths).await?;
                 }
                 Err(e) => return Err(e),

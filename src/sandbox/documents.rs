@@ -2,26 +2,25 @@
 //! multipart upload), a PATCH hands out fresh part URLs or marks the document fully
 //! uploaded; until then it is invisible to reads and listings.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::sandbox::delta::{Delta, DocState};
 use crate::sandbox::fields::Schema;
 use crate::sandbox::http::{
-    Answer, data_object, error, json_ok, not_found, param, params, path_id, selection,
+    Answer, data_object, error, json_ok, not_found, params, path_id, selection,
 };
-use crate::sandbox::state::{PartRec, SandboxState, lock};
+use crate::sandbox::parts::{check_sizes, new_parts, parse_parts};
+use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::store::{DocRec, etag, timestamp};
 
-const DOC_SCHEMA: Schema = Schema {
+pub const DOC_SCHEMA: Schema = Schema {
     fields: &[
         ("id", None),
         ("etag", None),
@@ -45,10 +44,8 @@ const DOC_SCHEMA: Schema = Schema {
     ],
 };
 pub const ENCRYPTION: &str = "AES256";
-const MIN_PART: u64 = 5 * 1024 * 1024;
-const MAX_PARTS: usize = 50;
 
-fn invalid(message: &str) -> Response {
+pub fn invalid(message: &str) -> Response {
     error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", message)
 }
 
@@ -58,7 +55,7 @@ pub fn content_type_of(d: &DocRec) -> String {
         .unwrap_or_else(|| "application/octet-stream".into())
 }
 
-fn render(state: &SandboxState, d: &DocRec) -> Value {
+pub fn render(state: &SandboxState, d: &DocRec) -> Value {
     let url = |signature: &str, part: Option<u32>| {
         let part = part.map(|n| format!("partNumber={n}&")).unwrap_or_default();
         format!(
@@ -76,8 +73,10 @@ fn render(state: &SandboxState, d: &DocRec) -> Value {
         .map(|parts| {
             parts
                 .iter()
-                .map(|(n, p)| json!({"part_number": n, "content_length": p.content_length,
-                    "put_url": url(&p.signature, Some(*n)), "put_headers": headers}))
+                .map(|(n, p)| {
+                    json!({"part_number": n, "content_length": p.content_length,
+                    "put_url": url(&p.signature, Some(*n)), "put_headers": headers})
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -92,57 +91,6 @@ fn render(state: &SandboxState, d: &DocRec) -> Value {
             "fully_uploaded": d.fully_uploaded, "size": d.bytes.as_ref().map(Vec::len),
         },
     })
-}
-
-/// `multiparts` of a request: contiguous part numbers from 1, at most 50, each at least 5 MB
-/// but the last.
-fn parse_parts(data: &serde_json::Map<String, Value>) -> Result<Option<Vec<u64>>, Response> {
-    let Some(list) = data.get("multiparts") else {
-        return Ok(None);
-    };
-    let Some(items) = list.as_array().filter(|a| !a.is_empty() && a.len() <= MAX_PARTS) else {
-        return Err(invalid("multiparts must list 1 to 50 parts"));
-    };
-    let mut lengths = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let number = item.get("part_number").and_then(Value::as_u64);
-        let Some(len) = item.get("content_length").and_then(Value::as_u64) else {
-            return Err(invalid("every part needs a content_length"));
-        };
-        if number != Some(i as u64 + 1) {
-            return Err(invalid("part_number must count 1, 2, 3, ... in order"));
-        }
-        lengths.push(len);
-    }
-    Ok(Some(lengths))
-}
-
-fn check_sizes(lengths: &[u64]) -> Result<(), Response> {
-    let n = lengths.len();
-    if lengths[..n.saturating_sub(1)].iter().any(|l| *l < MIN_PART) {
-        return Err(invalid(
-            "every part but the last must be at least 5 MB (5242880 bytes)",
-        ));
-    }
-    Ok(())
-}
-
-fn new_parts(state: &SandboxState, lengths: &[u64]) -> BTreeMap<u32, PartRec> {
-    let expires = Utc::now() + Duration::hours(8);
-    (1u32..)
-        .zip(lengths)
-        .map(|(n, len)| {
-            (
-                n,
-                PartRec {
-                    content_length: *len,
-                    signature: state.new_secret("part-sig"),
-                    expires_at: expires,
-                    received: None,
-                },
-            )
-        })
-        .collect()
 }
 
 pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Bytes) -> Answer {
@@ -236,7 +184,10 @@ pub async fn update(
     };
     if finishing || parts.is_some() {
         let store = state.read();
-        let doc = store.documents.get(&id).ok_or_else(|| not_found("document not found"))?;
+        let doc = store
+            .documents
+            .get(&id)
+            .ok_or_else(|| not_found("document not found"))?;
         if uuid.as_deref() != Some(doc.uuid.as_str()) {
             return Err(upload_not_found());
         }
@@ -335,93 +286,4 @@ pub async fn update(
         .ok_or_else(|| not_found("document not found"))?;
     let out = sel.apply(&render(&state, doc));
     Ok(json_ok(json!({"data": out})))
-}
-
-/// A document that was never marked fully uploaded is invisible.
-pub async fn get_one(
-    State(state): State<Arc<SandboxState>>,
-    Path(raw): Path<String>,
-    uri: Uri,
-) -> Answer {
-    let sel = selection(&params(&uri), &DOC_SCHEMA)?;
-    let store = state.read();
-    match path_id(&raw)
-        .and_then(|id| store.documents.get(&id))
-        .filter(|d| d.fully_uploaded)
-    {
-        Some(d) => Ok(json_ok(json!({"data": sel.apply(&render(&state, d))}))),
-        None => Err(not_found("document not found")),
-    }
-}
-
-fn since(p: &[(String, String)]) -> Result<Option<DateTime<Utc>>, Response> {
-    match param(p, "updated_since") {
-        None => Ok(None),
-        Some(v) => DateTime::parse_from_rfc3339(v)
-            .map(|d| Some(d.with_timezone(&Utc)))
-            .map_err(|_| {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    "BadRequest",
-                    format!("updated_since={v} is not an ISO 8601 timestamp"),
-                )
-            }),
-    }
-}
-
-/// Visible documents, of one matter (`parent_id`), changed since `updated_since`, paged with
-/// `limit` and `page_token` like matters.
-pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
-    let p = params(&uri);
-    let sel = selection(&p, &DOC_SCHEMA)?;
-    let bad = |m: &str| error(StatusCode::BAD_REQUEST, "BadRequest", m);
-    let matter: Option<u64> = param(&p, "parent_id").and_then(|v| v.parse().ok());
-    let updated_since = since(&p)?;
-    let limit = match param(&p, "limit").map(str::parse::<usize>) {
-        None => 200,
-        Some(Ok(n)) if (1..=200).contains(&n) => n,
-        Some(_) => return Err(bad("limit must be a number between 1 and 200")),
-    };
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let after: Option<u64> = match param(&p, "page_token") {
-        None => None,
-        Some(t) => match engine
-            .decode(t)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| s.strip_prefix("documents:after:")?.parse().ok())
-        {
-            Some(id) => Some(id),
-            None => return Err(bad("page_token is not valid")),
-        },
-    };
-    let store = state.read();
-    let mut page: Vec<&DocRec> = store
-        .documents
-        .values()
-        .filter(|d| {
-            d.fully_uploaded
-                && matter.is_none_or(|m| d.matter_id == m)
-                && updated_since.is_none_or(|t| d.updated_at >= t)
-                && after.is_none_or(|a| d.id > a)
-        })
-        .take(limit + 1)
-        .collect();
-    let more = page.len() > limit;
-    page.truncate(limit);
-    let data: Vec<Value> = page.iter().map(|d| sel.apply(&render(&state, d))).collect();
-    let mut meta = json!({"paging": {}, "records": data.len()});
-    if more && let Some(last) = page.last() {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in p.iter().filter(|(k, _)| k != "page_token") {
-            ser.append_pair(k, v);
-        }
-        ser.append_pair("page_token", &engine.encode(format!("documents:after:{}", last.id)));
-        meta["paging"]["next"] = json!(format!(
-            "{}/api/v4/documents.json?{}",
-            state.origin(),
-            ser.finish()
-        ));
-    }
-    Ok(json_ok(json!({"data": data, "meta": meta})))
 }

@@ -9,7 +9,7 @@ use axum::routing::{get, post, put};
 
 use crate::sandbox::state::SandboxState;
 use crate::sandbox::{
-    account, documents, gate, http, matter_patch, matters, oauth, storage, webhooks,
+    account, document_list, documents, gate, http, matter_patch, matters, oauth, storage, webhooks,
 };
 
 pub fn router(state: Arc<SandboxState>) -> Router {
@@ -25,14 +25,17 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             "/matters/{id}",
             get(matters::get_one).patch(matter_patch::patch),
         )
-        .route("/documents", post(documents::create).get(documents::list))
+        .route(
+            "/documents",
+            post(documents::create).get(document_list::list),
+        )
         .route(
             "/documents.json",
-            post(documents::create).get(documents::list),
+            post(documents::create).get(document_list::list),
         )
         .route(
             "/documents/{id}",
-            get(documents::get_one).patch(documents::update),
+            get(document_list::get_one).patch(documents::update),
         )
         .route("/webhooks", post(webhooks::create).get(webhooks::list))
         .route("/webhooks.json", post(webhooks::create).get(webhooks::list))

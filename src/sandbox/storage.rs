@@ -120,7 +120,10 @@ pub async fn put_bytes(
         None => (doc.signature.clone(), doc.put_expires_at, None),
         Some(n) => {
             let parts = lock(&state.parts);
-            let p = parts.get(&doc.id).and_then(|m| m.get(&n)).ok_or_else(no_upload)?;
+            let p = parts
+                .get(&doc.id)
+                .and_then(|m| m.get(&n))
+                .ok_or_else(no_upload)?;
             (p.signature.clone(), p.expires_at, Some(p.content_length))
         }
     };
@@ -144,7 +147,10 @@ pub async fn put_bytes(
                 "The part's length is not the content_length it was registered with",
             ));
         }
-        if let Some(rec) = lock(&state.parts).get_mut(&doc.id).and_then(|m| m.get_mut(&n)) {
+        if let Some(rec) = lock(&state.parts)
+            .get_mut(&doc.id)
+            .and_then(|m| m.get_mut(&n))
+        {
             rec.received = Some(received);
         }
         return Ok(StatusCode::OK.into_response());

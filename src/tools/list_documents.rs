@@ -20,7 +20,6 @@ const PAGE: u32 = 50;
 #[serde(deny_unknown_fields)]
 pub struct ListDocumentsArgs {
     pub matter_id: u64,
-    /// `next_cursor` of the previous page.
     #[serde(default)]
     pub cursor: Option<String>,
 }
@@ -59,8 +58,7 @@ fn request_for_cursor(client: &ClioClient, cursor: &str, matter_id: u64) -> Opti
 
 #[tool_router(router = list_documents_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// A matter's documents (id, name, size, content type, created, fully uploaded), paged
-    /// with `next_cursor`.
+    /// A matter's documents, paged with `next_cursor`.
     #[tool(
         name = "list_documents",
         title = "List documents",
@@ -116,6 +114,12 @@ impl ClioMcpServer {
         if next_cursor.is_some() {
             text.push_str("\nMore on the next page (next_cursor).");
         }
-        structured(&ListDocumentsOutput { documents, next_cursor }, text)
+        structured(
+            &ListDocumentsOutput {
+                documents,
+                next_cursor,
+            },
+            text,
+        )
     }
 }

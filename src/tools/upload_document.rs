@@ -15,24 +15,22 @@ use crate::tools::{internal, structured, user_error};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadDocumentArgs {
-    /// The matter the document goes to.
     pub matter_id: u64,
-    /// A local file under a folder the user allowed (`--allow-dir`).
+    /// A local file in an allowed folder.
     #[serde(default)]
     pub path: Option<String>,
-    /// Document name (default: the file name; required with content_base64).
+    /// Default: the file name.
     #[serde(default)]
     pub name: Option<String>,
-    /// MIME type (default: from the name's extension).
     #[serde(default)]
     pub content_type: Option<String>,
     /// Clio document category id.
     #[serde(default)]
     pub category: Option<u64>,
-    /// Upload even when the same bytes and name are already on the matter.
+    /// Upload even if already there.
     #[serde(default)]
     pub force: Option<bool>,
-    /// Instead of path: the content, base64, at most 2 MiB decoded.
+    /// Instead of path: content, base64, at most 2 MiB.
     #[serde(default)]
     pub content_base64: Option<String>,
 }
@@ -40,7 +38,6 @@ pub struct UploadDocumentArgs {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct UploadDocumentOutput {
     pub document_id: u64,
-    pub matter_id: u64,
     pub name: String,
     pub size: u64,
     pub sha256: String,
@@ -52,7 +49,6 @@ impl From<UploadOutcome> for UploadDocumentOutput {
     fn from(o: UploadOutcome) -> Self {
         UploadDocumentOutput {
             document_id: o.document_id,
-            matter_id: o.matter_id,
             name: o.name,
             size: o.size,
             sha256: o.sha256,
@@ -76,9 +72,9 @@ fn source(args: &UploadDocumentArgs) -> Result<Source, String> {
 
 #[tool_router(router = upload_document_router, vis = "pub(crate)")]
 impl ClioMcpServer {
-    /// Upload a file (path under a folder the user allowed, or content_base64 up to 2 MiB with
-    /// name) to a matter; answers the document id, size, SHA-256 and that it is visible. The
-    /// same bytes and name on the same matter again answer already_uploaded unless force.
+    /// Upload a file (path in a folder the user allowed, or content_base64 with name) to a
+    /// matter; answers id, size, SHA-256, visible. Same bytes and name again: already_uploaded
+    /// unless force.
     #[tool(
         name = "upload_document",
         title = "Upload a document",
