@@ -235,7 +235,7 @@ pub async fn update(
                 let mut bytes = state.keep_upload_bytes.then(Vec::new);
                 for part in parts.values() {
                     match (&part.received, bytes.as_mut()) {
-                        (Some(r), _) if r.len() != part.content_length => {
+                        (Some(r), _) if r.count() != part.content_length => {
                             return Err(upload_not_found());
                         }
                         (None, _) => return Err(upload_not_found()),

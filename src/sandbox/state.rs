@@ -53,7 +53,8 @@ pub enum Received {
 }
 
 impl Received {
-    pub fn len(&self) -> u64 {
+    /// The number of bytes received.
+    pub fn count(&self) -> u64 {
         match self {
             Received::Bytes(b) => b.len() as u64,
             Received::Count(n) => *n,

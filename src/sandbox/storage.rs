@@ -140,7 +140,7 @@ pub async fn put_bytes(
     }
     let received = read_body(&state, body).await?;
     if let Some(n) = part {
-        if expected_len != Some(received.len()) {
+        if expected_len != Some(received.count()) {
             return Err(s3(
                 StatusCode::BAD_REQUEST,
                 "BadDigest",
