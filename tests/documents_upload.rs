@@ -542,3 +542,32 @@ async fn list_documents_pages_with_next_cursor_and_the_cli_uploads_and_watches()
     assert!(later.status.success(), "{}", text(&later));
     assert!(String::from_utf8_lossy(&later.stdout).trim().is_empty());
 }
+
+#[tokio::test]
+async fn the_sandbox_refuses_parts_under_five_megabytes_but_the_last() {
+    let h = start(&[], None).await;
+    let config = h
+        .sandbox
+        .clio_config(NonZeroU32::new(RATE).unwrap())
+        .unwrap();
+    let client = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
+    let new = |parts: Vec<u64>| clio_mcp::clio::documents::NewDocument {
+        matter_id: matter(&h),
+        name: "p.bin".into(),
+        parts,
+        ..Default::default()
+    };
+    let err = client
+        .register_document(&new(vec![1024 * 1024, 10]))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("at least 5 MB"), "{err}");
+    let ok = client
+        .register_document(&new(vec![5 * 1024 * 1024, 10]))
+        .await
+        .unwrap();
+    assert_eq!(ok.targets.len(), 2);
+    assert_eq!(ok.targets[1].part_number, Some(2));
+    // Registered but never completed: invisible, as in Clio.
+    assert!(client.get_document(ok.id).await.unwrap().is_none());
+}
