@@ -11,11 +11,13 @@ use crate::auth::{AuthError, resolve};
 use crate::background::Runner;
 use crate::clio::{ClioClient, ClioError, RetryPolicy};
 use crate::config::{Config, ConfigError, approval_threshold};
+use crate::documents::DocumentService;
 use crate::inventory::{FIELD_CACHE_TTL, FieldCache};
 use crate::jobs::{DEFAULT_APPROVAL_THRESHOLD, JobService, JobStore, JobStoreError};
 use crate::plan::propose::Planner;
 use crate::plan::{PlanStore, StoreError, state_db};
 use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::upload_dirs::{GuardError, UploadDirs};
 
 /// Matters in the `--sandbox` account.
 pub const SANDBOX_MATTERS: u32 = 2_000;
@@ -37,6 +39,8 @@ pub enum StartError {
     Jobs(#[from] JobStoreError),
     #[error(transparent)]
     Auth(#[from] AuthError),
+    #[error(transparent)]
+    Uploads(#[from] GuardError),
     #[error("could not start the sandbox: {0}")]
     Sandbox(std::io::Error),
 }
@@ -55,6 +59,25 @@ pub struct Services {
     pub audit: Arc<AuditLog>,
     pub planner: Planner,
     pub jobs: JobService,
+    pub documents: DocumentService,
+}
+
+impl Services {
+    /// The same services, uploads reading only under the folders of `dirs` (plus the
+    /// environment's); the state folder itself is never readable.
+    pub fn with_upload_dirs(mut self, dirs: UploadDirs, home: &Path) -> Services {
+        self.documents = self.documents.with_dirs(deny_state(dirs, home));
+        self
+    }
+}
+
+/// `dirs` refusing the state folder `home` (and, for a `--sandbox` home, the real one above).
+fn deny_state(dirs: UploadDirs, home: &Path) -> UploadDirs {
+    let dirs = dirs.deny(home);
+    match home.parent() {
+        Some(parent) if home.file_name().is_some_and(|n| n == "sandbox") => dirs.deny(parent),
+        _ => dirs,
+    }
 }
 
 /// A client on real Clio (the environment's tokens, else the stored sign-in, whose refreshed
@@ -128,6 +151,12 @@ pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, Sta
         client.retry_policy().clone(),
         threshold,
     );
+    let documents = DocumentService::new(
+        client.clone(),
+        audit.clone(),
+        deny_state(UploadDirs::from_env(&[])?, home),
+        &state_db(home),
+    );
     let planner = Planner::new(
         client.clone(),
         fields,
@@ -142,6 +171,7 @@ pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, Sta
         audit,
         planner,
         jobs,
+        documents,
     })
 }
 

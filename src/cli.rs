@@ -6,6 +6,7 @@ pub mod audit;
 mod auth;
 pub mod bench;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod jobs;
 pub mod plan;
@@ -58,6 +59,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Apply plans to Clio as resumable jobs: run, resume, list, status, cancel.
     Jobs(jobs::JobsArgs),
+    /// Upload documents to matters, finish an interrupted upload, watch a matter's documents.
+    Documents(documents::DocumentsArgs),
     /// Run the MCP server over stdio (or streamable HTTP with --http).
     Serve(ServeArgs),
     /// Clio webhook subscriptions (ensure, list, delete, renew) and their receiver (listen).
@@ -102,6 +105,9 @@ struct ServeArgs {
     /// (also CLIO_MCP_TOOLSETS; default: all).
     #[arg(long, env = crate::gate::TOOLSETS_ENV, value_name = "LIST")]
     toolsets: Option<String>,
+    /// A folder `upload_document` may read from (repeatable; also CLIO_MCP_UPLOAD_DIRS).
+    #[arg(long = "allow-dir", value_name = "DIR")]
+    allow_dirs: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -148,6 +154,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Plan(args) => plan::run(args, cli.home, &mut out).await?,
         Command::Jobs(args) => return Ok(jobs::run(args, cli.home, &mut out).await),
+        Command::Documents(args) => documents::run(args, cli.home, &mut out).await?,
         Command::Serve(_) => {}
         Command::Webhooks(args) => webhooks::run(args, cli.home, &mut out).await?,
         Command::Tools { cmd } => tools::run(cmd, &mut out)?,
@@ -177,5 +184,6 @@ fn serve_options(args: ServeArgs, home: Option<PathBuf>) -> Result<serve::ServeO
         home,
         resume_jobs: args.resume_jobs,
         gate,
+        allow_dirs: args.allow_dirs,
     })
 }

@@ -15,7 +15,7 @@ pub mod paging;
 mod rate_headers;
 pub mod request;
 pub mod retry;
-mod storage;
+pub mod storage;
 pub mod types;
 pub mod webhooks;
 pub mod writes;

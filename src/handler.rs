@@ -9,6 +9,7 @@ use crate::app::Services;
 use crate::audit::AuditLog;
 use crate::clio::ClioClient;
 use crate::gate::Gate;
+use crate::documents::DocumentService;
 use crate::jobs::JobService;
 use crate::plan::propose::{DEFAULT_SCAN_WAIT, Planner};
 use crate::privacy::Privacy;
@@ -48,6 +49,7 @@ pub struct ClioMcpServer {
     pub(crate) audit: Arc<AuditLog>,
     pub(crate) planner: Planner,
     pub(crate) jobs: JobService,
+    pub(crate) documents: DocumentService,
     pub(crate) settings: ServerSettings,
 }
 
@@ -59,6 +61,7 @@ impl ClioMcpServer {
             audit: services.audit,
             planner: services.planner,
             jobs: services.jobs,
+            documents: services.documents,
             settings,
         }
     }

@@ -37,6 +37,7 @@ pub mod app;
 // 3. Services
 pub mod audit;
 pub mod auth;
+pub mod documents;
 pub mod inventory;
 pub mod jobs;
 pub mod plan;
@@ -58,3 +59,4 @@ pub mod files;
 pub mod gate;
 pub mod http_security;
 pub mod privacy;
+pub mod upload_dirs;

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod delta;
+pub mod document_list;
 pub mod documents;
 pub mod fields;
 pub mod gate;
@@ -18,9 +19,11 @@ pub mod matter_patch;
 pub mod matters;
 pub mod oauth;
 pub mod observe;
+pub mod parts;
 mod routes;
 pub mod seed;
 pub mod state;
+pub mod storage;
 pub mod store;
 pub mod validate;
 pub mod values;
@@ -57,6 +60,9 @@ pub struct SandboxOptions {
     /// Keep the account in this folder, across processes: the seed plus a journal of every
     /// change, fsynced before it is answered. `None` keeps it in memory only.
     pub state_dir: Option<PathBuf>,
+    /// Keep uploaded documents' bytes; false counts them only (a benchmark of the client's
+    /// memory must not measure the fake storage's).
+    pub keep_upload_bytes: bool,
 }
 
 impl Default for SandboxOptions {
@@ -70,6 +76,7 @@ impl Default for SandboxOptions {
             omit_refresh_token: false,
             deny_authorization: false,
             state_dir: None,
+            keep_upload_bytes: true,
         }
     }
 }
@@ -138,6 +145,9 @@ impl Sandbox {
             window_secs: options.window_secs.max(1),
             origin: OnceLock::new(),
             hook_clock: Mutex::new(chrono::Duration::zero()),
+            parts: Mutex::new(HashMap::new()),
+            expired: Mutex::new(HashSet::new()),
+            keep_upload_bytes: options.keep_upload_bytes,
         });
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;

@@ -11,6 +11,7 @@ pub mod find_matters;
 pub mod get_plan;
 pub mod job_status;
 pub mod list_custom_fields;
+pub mod list_documents;
 pub mod matter_view;
 pub mod propose_normalization;
 pub mod propose_rollback;
@@ -18,6 +19,7 @@ pub mod rate_limit_status;
 pub mod read_matter_fields;
 pub mod sanitize;
 pub mod toolsets;
+pub mod upload_document;
 
 use rmcp::ErrorData;
 use rmcp::handler::server::tool::ToolRouter;
@@ -42,7 +44,9 @@ pub fn router() -> ToolRouter<ClioMcpServer> {
         + ClioMcpServer::apply_plan_router()
         + ClioMcpServer::job_status_router()
         + ClioMcpServer::cancel_job_router()
-        + ClioMcpServer::propose_rollback_router();
+        + ClioMcpServer::propose_rollback_router()
+        + ClioMcpServer::upload_document_router()
+        + ClioMcpServer::list_documents_router();
     for route in router.map.values_mut() {
         route.attr.input_schema = Arc::new(compact_schema(&route.attr.input_schema, false));
         if let Some(out) = &route.attr.output_schema {

@@ -44,6 +44,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("files", FOUNDATIONS),
     ("export", FOUNDATIONS),
     ("background", FOUNDATIONS),
+    ("upload_dirs", FOUNDATIONS),
 ];
 
 /// The fake Clio: the faces and the process may start one; services never name it, nor it them.

@@ -89,6 +89,8 @@ fn demo_tells_the_whole_story_from_inventory_to_rollback() {
         "Rolling it back",
         "the originals are back",
         "(the person's edit, kept)",
+        "Uploading the reviewer summary to matter",
+        "-summary.txt is there, fully uploaded and visible",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

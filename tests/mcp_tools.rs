@@ -66,7 +66,12 @@ async fn every_tool_declares_all_four_hints_and_an_output_schema() {
             tool.name
         );
         // The tools that answer as another one does (checked by the call harness) need none.
-        let answers_as_another = ["apply_plan", "cancel_job", "propose_rollback"];
+        let answers_as_another = [
+            "apply_plan",
+            "cancel_job",
+            "propose_normalization",
+            "propose_rollback",
+        ];
         assert!(
             tool.output_schema.is_some() || answers_as_another.contains(&tool.name.as_ref()),
             "{}: output schema",
@@ -74,7 +79,12 @@ async fn every_tool_declares_all_four_hints_and_an_output_schema() {
         );
         assert!(tool.title.is_some(), "{}: title", tool.name);
         // Exactly these change Clio; the ones that write values are marked destructive.
-        let writes = ["apply_custom_field", "apply_plan", "cancel_job"];
+        let writes = [
+            "apply_custom_field",
+            "apply_plan",
+            "cancel_job",
+            "upload_document",
+        ];
         let is_write = writes.contains(&tool.name.as_ref());
         assert_eq!(a.read_only_hint, Some(!is_write), "{}", tool.name);
         assert_eq!(
@@ -122,10 +132,12 @@ async fn lists_every_tool_under_sixteen_kilobytes_with_clio_mcp_server_info() {
             "get_plan",
             "job_status",
             "list_custom_fields",
+            "list_documents",
             "propose_normalization",
             "propose_rollback",
             "rate_limit_status",
-            "read_matter_fields"
+            "read_matter_fields",
+            "upload_document"
         ]
     );
     let size = serde_json::to_string(&listed).unwrap().len();

@@ -30,6 +30,9 @@ pub enum Action {
     Failed,
     /// or a lost answer was resolved by re-reading (outcome `changed` or `not-applied`).
     WriteResolved,
+    /// A document upload about to start: matter, name, size and SHA-256 (`new_value`).
+    UploadIntent,
+    /// Its outcome, naming the intent: the document id, `uploaded`, `unfinished` or `failed`.
     Upload,
     Rollback,
     /// A person approved a plan's content hash.
@@ -49,7 +52,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in display order.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::Read,
         Action::WriteIntent,
         Action::WriteDone,
@@ -60,6 +63,7 @@ impl Action {
         Action::Refused,
         Action::Failed,
         Action::WriteResolved,
+        Action::UploadIntent,
         Action::Upload,
         Action::Rollback,
         Action::Approval,
@@ -86,6 +90,7 @@ impl Action {
             Action::Refused => "refused",
             Action::Failed => "failed",
             Action::WriteResolved => "write-resolved",
+            Action::UploadIntent => "upload-intent",
             Action::Upload => "upload",
             Action::Rollback => "rollback",
             Action::Approval => "approval",

@@ -2,6 +2,7 @@
 //! what a whole normalization pass costs.
 
 mod normalize;
+mod upload;
 
 use std::io::Write;
 use std::num::NonZeroU32;
@@ -35,6 +36,11 @@ pub enum BenchTarget {
         #[arg(long, default_value_t = 600)]
         rate_limit: u32,
     },
+    /// One large file through the whole upload flow: throughput and peak memory (VmHWM).
+    Upload {
+        #[arg(long, default_value_t = 500)]
+        size_mb: u64,
+    },
 }
 
 /// Runs one benchmark and prints its numbers.
@@ -55,6 +61,10 @@ pub async fn run(target: BenchTarget, out: &mut dyn Write) -> Result<(), CliErro
         } => {
             let result = normalize::normalize(matters, fields, changed, rate_limit).await?;
             normalize::print(&result, out)?;
+        }
+        BenchTarget::Upload { size_mb } => {
+            let result = upload::upload(size_mb).await?;
+            upload::print(&result, out)?;
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 mod inventory;
 mod proposals;
 mod story;
+mod summary;
 
 use std::io::Write;
 use std::num::NonZeroU32;
@@ -74,6 +75,8 @@ pub async fn run(options: &DemoOptions, out: &mut dyn Write) -> Result<(), CliEr
         sandbox.stats().patches_applied
     )?;
     story::tell(&services, &sandbox, &address_plan, out).await?;
+    let matter = sandbox.matter_ids().first().copied().unwrap_or(1);
+    summary::upload(&services, &address_plan, matter, out).await?;
     let metrics = client.metrics();
     writeln!(
         out,

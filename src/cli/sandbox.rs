@@ -98,6 +98,8 @@ pub(super) async fn run(
         seed: args.seed,
         rate_limit: args.rate_limit,
         faults: Faults {
+            expire_put_urls: 0,
+            upload_timeouts: 0,
             server_error: args.fault_5xx,
             rate_limit_burst: args.fault_429,
             connection_reset: args.fault_reset,

@@ -16,7 +16,8 @@ use crate::handler::ServerSettings;
 use crate::http_security::HttpSecurity;
 use crate::jobs::{JobService, JobStatus};
 use crate::privacy::Privacy;
-use crate::server::{Connector, McpServer, build_with, http, stdio};
+use crate::server::{Connector, McpServer, http, stdio};
+use crate::upload_dirs::UploadDirs;
 
 /// What `serve` was asked to do.
 #[derive(Debug, Default)]
@@ -33,6 +34,8 @@ pub struct ServeOptions {
     pub resume_jobs: bool,
     /// Which tools are offered (read-only mode, toolsets).
     pub gate: Gate,
+    /// Folders `upload_document` may read from, beside CLIO_MCP_UPLOAD_DIRS.
+    pub allow_dirs: Vec<PathBuf>,
 }
 
 /// Lists the jobs left unfinished (on stderr: stdout is the protocol's) and resumes them in the
@@ -87,11 +90,15 @@ fn report_gate(gate: Gate) {
 fn clio_connector(options: &ServeOptions) -> Connector {
     let home = options.home.clone();
     let resume = options.resume_jobs;
+    let dirs = options.allow_dirs.clone();
     Arc::new(move || {
         let home = home.clone();
+        let dirs = dirs.clone();
         async move {
             let target = connect(false, home).await?;
-            let services = open_state(target.client, &target.home).await?;
+            let services = open_state(target.client, &target.home)
+                .await?
+                .with_upload_dirs(UploadDirs::from_env(&dirs)?, &target.home);
             if let Err(e) = report_unfinished(&services.jobs, resume).await {
                 eprintln!("clio-mcp: could not list the unfinished jobs: {e}");
             }
@@ -143,7 +150,12 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
     let (server, sandbox) = if options.sandbox {
         let target = connect(true, options.home.clone()).await?;
         hooks = Some((target.home.clone(), Some(target.client.clone())));
-        let server = build_with(target.client, &target.home, settings).await?;
+        let dirs = UploadDirs::from_env(&options.allow_dirs)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let services = open_state(target.client, &target.home)
+            .await?
+            .with_upload_dirs(dirs, &target.home);
+        let server = crate::server::new(services, settings);
         if let Some(connected) = server.connected() {
             report_unfinished(connected.jobs(), options.resume_jobs).await?;
         }

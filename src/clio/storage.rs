@@ -1,23 +1,82 @@
 //! Uploads to the signed storage URLs Clio hands out: not Clio API calls, so no bearer token
-//! and none of Clio's request budget.
+//! and none of Clio's request budget; bodies streamed from disk, never held whole.
 
+use std::io::SeekFrom;
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+use crate::clio::documents::{Document, NewDocument, storage_timeout};
 use crate::clio::exchange::describe;
 use crate::clio::{ClioClient, ClioError};
 
+/// The `kind` of the error a signed URL that has expired gets: ask for a fresh one.
+pub const URL_EXPIRED: &str = "RequestExpired";
+const CHUNK: usize = 256 * 1024;
+
+/// What one PUT sends: bytes in memory (small content), or a range of an open file, read
+/// anew from the same handle on every attempt.
+#[derive(Debug, Clone)]
+pub enum PutBody {
+    Bytes(bytes::Bytes),
+    File {
+        file: Arc<std::fs::File>,
+        offset: u64,
+        len: u64,
+    },
+}
+
+impl PutBody {
+    pub fn len(&self) -> u64 {
+        match self {
+            PutBody::Bytes(b) => b.len() as u64,
+            PutBody::File { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    async fn body(&self) -> std::io::Result<reqwest::Body> {
+        match self {
+            PutBody::Bytes(b) => Ok(reqwest::Body::from(b.clone())),
+            PutBody::File { file, offset, len } => {
+                let mut f = tokio::fs::File::from_std(file.try_clone()?);
+                f.seek(SeekFrom::Start(*offset)).await?;
+                let stream = ReaderStream::with_capacity(f.take(*len), CHUNK);
+                Ok(reqwest::Body::wrap_stream(stream))
+            }
+        }
+    }
+}
+
 impl ClioClient {
-    /// PUTs bytes to a presigned storage URL. It is not a Clio API call: no bearer token is
-    /// sent (the storage host must never see it) and Clio's request budget is not spent.
+    /// PUTs a body to a presigned storage URL with every signed header. It is not a Clio API
+    /// call: no bearer token is sent (the storage host must never see it), Clio's request
+    /// budget is not spent, and the timeout is sized for the body, not the API's. An expired
+    /// URL comes back as an `Api` error of kind [`URL_EXPIRED`].
     pub async fn put_presigned(
         &self,
         url: &str,
         headers: &[(String, String)],
-        bytes: Vec<u8>,
+        body: &PutBody,
     ) -> Result<(), ClioError> {
         let endpoint = "PUT (presigned upload)";
         let mut failures = 0;
         loop {
             self.inner().metrics.request(endpoint);
-            let mut builder = self.inner().http.put(url).body(bytes.clone());
+            let payload = body.body().await.map_err(|e| ClioError::Refused {
+                message: format!("could not read the file to upload: {e}"),
+            })?;
+            let mut builder = self
+                .inner()
+                .http
+                .put(url)
+                .timeout(storage_timeout(body.len()))
+                .header(reqwest::header::CONTENT_LENGTH, body.len())
+                .body(payload);
             for (name, value) in headers {
                 builder = builder.header(name.as_str(), value.as_str());
             }
@@ -29,11 +88,19 @@ impl ClioClient {
                         return Ok(());
                     }
                     let body = response.bytes().await.unwrap_or_default();
+                    let text = String::from_utf8_lossy(&body);
+                    if status == 403 && text.contains("expired") {
+                        return Err(ClioError::Api {
+                            status,
+                            kind: URL_EXPIRED.to_string(),
+                            message: "the signed upload URL has expired".to_string(),
+                        });
+                    }
                     if status < 500 {
                         return Err(ClioError::Api {
                             status,
                             kind: "UploadRejected".to_string(),
-                            message: String::from_utf8_lossy(&body).chars().take(300).collect(),
+                            message: text.chars().take(300).collect(),
                         });
                     }
                     format!("status {status}")
@@ -49,5 +116,30 @@ impl ClioClient {
             }
             self.back_off(failures, endpoint, &retryable).await;
         }
+    }
+
+    /// Uploads small `bytes` in one go (register, PUT, complete), for tests and tools that
+    /// need no more; `documents::upload` is the whole, audited flow.
+    pub async fn upload_document(
+        &self,
+        matter_id: u64,
+        name: &str,
+        content_type: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Result<Document, ClioError> {
+        let registered = self
+            .register_document(&NewDocument {
+                matter_id,
+                name: name.to_string(),
+                content_type: content_type.map(str::to_string),
+                ..Default::default()
+            })
+            .await?;
+        let body = PutBody::Bytes(bytes.into());
+        for target in &registered.targets {
+            self.put_part(target, &body).await?;
+        }
+        self.complete_document(registered.id, &registered.uuid)
+            .await
     }
 }

@@ -32,6 +32,9 @@ pub struct DocState {
     pub size: Option<u64>,
     pub fully_uploaded: bool,
     pub created_at: DateTime<Utc>,
+    /// Absent from lines written before documents had it: the creation time then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl DocState {
@@ -47,6 +50,7 @@ impl DocState {
             size: d.bytes.as_ref().map(|b| b.len() as u64),
             fully_uploaded: d.fully_uploaded,
             created_at: d.created_at,
+            updated_at: Some(d.updated_at),
         }
     }
 }
@@ -183,6 +187,7 @@ impl Store {
                 bytes,
                 fully_uploaded: doc.fully_uploaded,
                 created_at: doc.created_at,
+                updated_at: doc.updated_at.unwrap_or(doc.created_at),
             };
             self.documents.insert(rec.id, rec);
         }

@@ -1,30 +1,33 @@
-//! Documents in three calls: POST registers and hands out a signed PUT URL, the PUT stores the
-//! bytes (refusing a bearer token, as the storage host does), a PATCH marks it fully uploaded.
+//! Documents as Clio keeps them: POST registers (with one signed PUT URL, or one per part of a
+//! multipart upload), a PATCH hands out fresh part URLs or marks the document fully
+//! uploaded; until then it is invisible to reads and listings.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::IntoResponse;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::sandbox::delta::{Delta, DocState};
 use crate::sandbox::fields::Schema;
 use crate::sandbox::http::{
-    Answer, data_object, error, json_ok, not_found, param, params, path_id, selection,
+    Answer, data_object, error, json_ok, not_found, params, path_id, selection,
 };
-use crate::sandbox::state::SandboxState;
+use crate::sandbox::parts::{check_sizes, new_parts, parse_parts};
+use crate::sandbox::state::{SandboxState, lock};
 use crate::sandbox::store::{DocRec, etag, timestamp};
 
-const DOC_SCHEMA: Schema = Schema {
+pub const DOC_SCHEMA: Schema = Schema {
     fields: &[
         ("id", None),
         ("etag", None),
         ("name", None),
         ("content_type", None),
         ("created_at", None),
+        ("updated_at", None),
         ("parent", Some(&["id", "type"])),
         (
             "latest_document_version",
@@ -33,31 +36,58 @@ const DOC_SCHEMA: Schema = Schema {
                 "uuid",
                 "put_url",
                 "put_headers",
+                "multiparts",
                 "fully_uploaded",
                 "size",
             ]),
         ),
     ],
 };
-const ENCRYPTION: &str = "AES256";
+pub const ENCRYPTION: &str = "AES256";
 
-fn render(state: &SandboxState, d: &DocRec) -> Value {
-    let put_url = format!(
-        "{}/sandbox-storage/{}?X-Amz-Expires=600&X-Amz-Signature={}",
-        state.origin(),
-        d.uuid,
-        d.signature
-    );
+pub fn invalid(message: &str) -> Response {
+    error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", message)
+}
+
+pub fn content_type_of(d: &DocRec) -> String {
+    d.content_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into())
+}
+
+pub fn render(state: &SandboxState, d: &DocRec) -> Value {
+    let url = |signature: &str, part: Option<u32>| {
+        let part = part.map(|n| format!("partNumber={n}&")).unwrap_or_default();
+        format!(
+            "{}/sandbox-storage/{}?{part}X-Amz-Expires=600&X-Amz-Signature={signature}",
+            state.origin(),
+            d.uuid
+        )
+    };
+    let headers = json!([
+        {"name": "Content-Type", "value": content_type_of(d)},
+        {"name": "x-amz-server-side-encryption", "value": ENCRYPTION},
+    ]);
+    let multiparts: Vec<Value> = lock(&state.parts)
+        .get(&d.id)
+        .map(|parts| {
+            parts
+                .iter()
+                .map(|(n, p)| {
+                    json!({"part_number": n, "content_length": p.content_length,
+                    "put_url": url(&p.signature, Some(*n)), "put_headers": headers})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     json!({
         "id": d.id, "etag": etag("document", d.id, u64::from(d.fully_uploaded)), "name": d.name,
         "content_type": d.content_type, "created_at": timestamp(d.created_at),
+        "updated_at": timestamp(d.updated_at),
         "parent": {"id": d.matter_id, "type": "Matter"},
         "latest_document_version": {
-            "id": d.id + 1, "uuid": d.uuid, "put_url": put_url,
-            "put_headers": [
-                {"name": "Content-Type", "value": d.content_type.clone().unwrap_or_else(|| "application/octet-stream".into())},
-                {"name": "x-amz-server-side-encryption", "value": ENCRYPTION},
-            ],
+            "id": d.id + 1, "uuid": d.uuid, "put_url": url(&d.signature, None),
+            "put_headers": headers, "multiparts": multiparts,
             "fully_uploaded": d.fully_uploaded, "size": d.bytes.as_ref().map(Vec::len),
         },
     })
@@ -66,7 +96,6 @@ fn render(state: &SandboxState, d: &DocRec) -> Value {
 pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Bytes) -> Answer {
     let sel = selection(&params(&uri), &DOC_SCHEMA)?;
     let data = data_object(&body)?;
-    let invalid = |m: &str| error(StatusCode::UNPROCESSABLE_ENTITY, "ValidationError", m);
     let Some(name) = data
         .get("name")
         .and_then(Value::as_str)
@@ -83,6 +112,10 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
     let Some(matter_id) = parent.and_then(|p| p.get("id")).and_then(Value::as_u64) else {
         return Err(invalid("parent id is missing"));
     };
+    let parts = parse_parts(&data)?;
+    if let Some(lengths) = &parts {
+        check_sizes(lengths)?;
+    }
     let content_type = data
         .get("content_type")
         .and_then(Value::as_str)
@@ -114,81 +147,20 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
             size: None,
             fully_uploaded: false,
             created_at: now,
+            updated_at: Some(now),
         });
         Ok(delta)
     })?;
+    let id = store.next_document;
+    if let Some(lengths) = &parts {
+        lock(&state.parts).insert(id, new_parts(&state, lengths));
+    }
     let doc = store
         .documents
-        .get(&store.next_document)
+        .get(&id)
         .ok_or_else(|| not_found("document not found"))?;
     let out = sel.apply(&render(&state, doc));
     Ok((StatusCode::CREATED, axum::Json(json!({"data": out}))).into_response())
-}
-
-/// The storage PUT: an S3-style XML error on anything a signed URL would refuse.
-pub async fn put_bytes(
-    State(state): State<Arc<SandboxState>>,
-    Path(uuid): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer {
-    let s3 = |status: StatusCode, code: &str, message: &str| {
-        (status, [("content-type", "application/xml")], format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>")).into_response()
-    };
-    if headers.contains_key("authorization") {
-        return Err(s3(
-            StatusCode::BAD_REQUEST,
-            "InvalidArgument",
-            "Only one auth mechanism allowed",
-        ));
-    }
-    let p = params(&uri);
-    drop(state.commit(|store| {
-        let Some(doc) = store.documents.values().find(|d| d.uuid == uuid) else {
-            return Err(s3(
-                StatusCode::NOT_FOUND,
-                "NoSuchUpload",
-                "The specified upload does not exist",
-            ));
-        };
-        if param(&p, "X-Amz-Signature") != Some(doc.signature.as_str()) {
-            return Err(s3(
-                StatusCode::FORBIDDEN,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided",
-            ));
-        }
-        if Utc::now() > doc.put_expires_at {
-            return Err(s3(
-                StatusCode::FORBIDDEN,
-                "AccessDenied",
-                "Request has expired",
-            ));
-        }
-        let content_type = doc
-            .content_type
-            .clone()
-            .unwrap_or_else(|| "application/octet-stream".into());
-        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-        if header("content-type") != Some(content_type.as_str())
-            || header("x-amz-server-side-encryption") != Some(ENCRYPTION)
-        {
-            return Err(s3(
-                StatusCode::FORBIDDEN,
-                "SignatureDoesNotMatch",
-                "The signed headers were not all sent with the values given in put_headers",
-            ));
-        }
-        let mut delta = Delta::new(store);
-        delta.documents.push(DocState {
-            size: Some(body.len() as u64),
-            ..DocState::of(doc)
-        });
-        delta.uploads.insert(doc.id, body.to_vec());
-        Ok(delta)
-    })?);
-    Ok(StatusCode::OK.into_response())
 }
 
 pub async fn update(
@@ -200,67 +172,118 @@ pub async fn update(
     let sel = selection(&params(&uri), &DOC_SCHEMA)?;
     let data = data_object(&body)?;
     let id = path_id(&raw).ok_or_else(|| not_found("document not found"))?;
+    let finishing = data.get("fully_uploaded") == Some(&json!(true));
+    let uuid = data.get("uuid").and_then(Value::as_str).map(str::to_string);
+    let parts = parse_parts(&data)?;
+    let upload_not_found = || {
+        error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "UploadNotFoundError",
+            "No upload was found for this document version: PUT the bytes to put_url first",
+        )
+    };
+    if finishing || parts.is_some() {
+        let store = state.read();
+        let doc = store
+            .documents
+            .get(&id)
+            .ok_or_else(|| not_found("document not found"))?;
+        if uuid.as_deref() != Some(doc.uuid.as_str()) {
+            return Err(upload_not_found());
+        }
+    }
+    if let Some(lengths) = &parts {
+        // Fresh URLs for the parts named (new signatures, eight hours), the others kept.
+        let mut all = lock(&state.parts);
+        let entry = all.entry(id).or_default();
+        for (n, fresh) in new_parts(&state, lengths) {
+            match entry.get_mut(&n) {
+                Some(old) if old.content_length == fresh.content_length => {
+                    old.signature = fresh.signature;
+                    old.expires_at = fresh.expires_at;
+                }
+                _ => {
+                    entry.insert(n, fresh);
+                }
+            }
+        }
+        entry.retain(|n, _| (*n as usize) <= lengths.len());
+        let sizes: Vec<u64> = entry.values().map(|p| p.content_length).collect();
+        drop(all);
+        check_sizes(&sizes)?;
+    }
+    if finishing {
+        let timed_out = {
+            let mut faults = lock(&state.faults);
+            let hit = faults.upload_timeouts > 0;
+            faults.upload_timeouts = faults.upload_timeouts.saturating_sub(1);
+            hit
+        };
+        if timed_out {
+            state.count(|s| s.faults_injected += 1);
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "UploadTimeoutError",
+                "The upload is still being processed; try again",
+            ));
+        }
+    }
+    let assembled = if finishing {
+        match lock(&state.parts).get(&id) {
+            None => None,
+            Some(parts) => {
+                let mut bytes = state.keep_upload_bytes.then(Vec::new);
+                for part in parts.values() {
+                    match (&part.received, bytes.as_mut()) {
+                        (Some(r), _) if r.count() != part.content_length => {
+                            return Err(upload_not_found());
+                        }
+                        (None, _) => return Err(upload_not_found()),
+                        (Some(crate::sandbox::state::Received::Bytes(b)), Some(out)) => {
+                            out.extend_from_slice(b)
+                        }
+                        _ => {}
+                    }
+                }
+                Some(bytes)
+            }
+        }
+    } else {
+        None
+    };
     let store = state.commit(|store| {
         let Some(doc) = store.documents.get(&id) else {
             return Err(not_found("document not found"));
         };
         let mut after = DocState::of(doc);
+        after.updated_at = Some(Utc::now());
         if let Some(name) = data.get("name").and_then(Value::as_str) {
             after.name = name.to_string();
         }
-        if data.get("fully_uploaded") == Some(&json!(true)) {
-            if data.get("uuid").and_then(Value::as_str) != Some(doc.uuid.as_str())
-                || doc.bytes.is_none()
-            {
-                return Err(error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "UploadNotFoundError",
-                    "No upload was found for this document version: PUT the bytes to put_url first",
-                ));
+        let mut delta = Delta::new(store);
+        if finishing {
+            match &assembled {
+                None if doc.bytes.is_none() => return Err(upload_not_found()),
+                None => {}
+                Some(bytes) => {
+                    after.size = bytes.as_ref().map(|b| b.len() as u64);
+                    if let Some(b) = bytes {
+                        delta.uploads.insert(id, b.clone());
+                    }
+                }
             }
             after.fully_uploaded = true;
         }
-        let mut delta = Delta::new(store);
         delta.documents.push(after);
         Ok(delta)
     })?;
+    if finishing {
+        lock(&state.parts).remove(&id);
+    }
     let doc = store
         .documents
         .get(&id)
         .ok_or_else(|| not_found("document not found"))?;
     let out = sel.apply(&render(&state, doc));
     Ok(json_ok(json!({"data": out})))
-}
-
-/// A document that was never marked fully uploaded is invisible.
-pub async fn get_one(
-    State(state): State<Arc<SandboxState>>,
-    Path(raw): Path<String>,
-    uri: Uri,
-) -> Answer {
-    let sel = selection(&params(&uri), &DOC_SCHEMA)?;
-    let store = state.read();
-    match path_id(&raw)
-        .and_then(|id| store.documents.get(&id))
-        .filter(|d| d.fully_uploaded)
-    {
-        Some(d) => Ok(json_ok(json!({"data": sel.apply(&render(&state, d))}))),
-        None => Err(not_found("document not found")),
-    }
-}
-
-pub async fn list(State(state): State<Arc<SandboxState>>, uri: Uri) -> Answer {
-    let sel = selection(&params(&uri), &DOC_SCHEMA)?;
-    let p = params(&uri);
-    let matter: Option<u64> = param(&p, "parent_id").and_then(|v| v.parse().ok());
-    let store = state.read();
-    let data: Vec<Value> = store
-        .documents
-        .values()
-        .filter(|d| d.fully_uploaded && matter.is_none_or(|m| d.matter_id == m))
-        .map(|d| sel.apply(&render(&state, d)))
-        .collect();
-    Ok(json_ok(
-        json!({"data": data, "meta": {"paging": {}, "records": data.len()}}),
-    ))
 }

@@ -8,7 +8,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
 use crate::sandbox::state::SandboxState;
-use crate::sandbox::{account, documents, gate, http, matter_patch, matters, oauth, webhooks};
+use crate::sandbox::{
+    account, document_list, documents, gate, http, matter_patch, matters, oauth, storage, webhooks,
+};
 
 pub fn router(state: Arc<SandboxState>) -> Router {
     let api = Router::new()
@@ -23,14 +25,17 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             "/matters/{id}",
             get(matters::get_one).patch(matter_patch::patch),
         )
-        .route("/documents", post(documents::create).get(documents::list))
+        .route(
+            "/documents",
+            post(documents::create).get(document_list::list),
+        )
         .route(
             "/documents.json",
-            post(documents::create).get(documents::list),
+            post(documents::create).get(document_list::list),
         )
         .route(
             "/documents/{id}",
-            get(documents::get_one).patch(documents::update),
+            get(document_list::get_one).patch(documents::update),
         )
         .route("/webhooks", post(webhooks::create).get(webhooks::list))
         .route("/webhooks.json", post(webhooks::create).get(webhooks::list))
@@ -56,7 +61,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/oauth/authorize", get(oauth::authorize))
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/deauthorize", post(oauth::deauthorize))
-        .route("/sandbox-storage/{uuid}", put(documents::put_bytes))
+        .route("/sandbox-storage/{uuid}", put(storage::put_bytes))
         .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(state)
 }

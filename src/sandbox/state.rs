@@ -30,6 +30,36 @@ pub struct Faults {
     pub applied_then_error: f64,
     /// Added before every API answer.
     pub latency: Duration,
+    /// The next this many storage PUTs find their signed URL expired (it stays expired).
+    pub expire_put_urls: u32,
+    /// The next this many `fully_uploaded: true` PATCHes answer `UploadTimeoutError`.
+    pub upload_timeouts: u32,
+}
+
+/// One part of a multipart upload, until the document is marked fully uploaded.
+#[derive(Debug, Clone)]
+pub struct PartRec {
+    pub content_length: u64,
+    pub signature: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The bytes received (their count only when uploads are not kept).
+    pub received: Option<Received>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Received {
+    Bytes(Vec<u8>),
+    Count(u64),
+}
+
+impl Received {
+    /// The number of bytes received.
+    pub fn count(&self) -> u64 {
+        match self {
+            Received::Bytes(b) => b.len() as u64,
+            Received::Count(n) => *n,
+        }
+    }
 }
 
 /// What the sandbox saw, for tests and benchmarks.
@@ -104,6 +134,13 @@ pub struct SandboxState {
     pub origin: OnceLock<String>,
     /// How far the webhook clock runs ahead of the real one (tests expire subscriptions).
     pub hook_clock: Mutex<chrono::Duration>,
+    /// Multipart uploads in flight, by document id, part number: kept in memory only (a
+    /// restart loses them, and the final PATCH then answers `UploadNotFoundError`).
+    pub parts: Mutex<HashMap<u64, BTreeMap<u32, PartRec>>>,
+    /// Signatures of signed URLs made to expire early (the fault).
+    pub expired: Mutex<HashSet<String>>,
+    /// Keep uploaded bytes (false: count them only, as a benchmark of the client needs).
+    pub keep_upload_bytes: bool,
 }
 
 /// Locks a mutex, recovering it if a handler panicked while holding it.

@@ -68,6 +68,7 @@ pub struct DocRec {
     pub bytes: Option<Vec<u8>>,
     pub fully_uploaded: bool,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -25,7 +25,7 @@ pub const TOOL: &str = "propose_normalization";
 pub struct ProposeNormalizationArgs {
     /// Fields by name or definition id; several fields of a matter form one change set.
     pub fields: Vec<String>,
-    /// Rule for every value in scope: {"rule": NAME, ...options}. address (style:
+    /// {"rule": NAME, ...options} for every value in scope: address (style:
     /// title_case (default)|usps_caps, layout: auto|single_line|multi_line), phone (format:
     /// parens|dashes|dots|e164), person_name (reorder_last_first), whitespace, case (mode:
     /// upper|lower|title), email, picklist (threshold 0-1, synonyms {text: label}), currency
@@ -72,8 +72,7 @@ fn rule_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 #[tool_router(router = propose_normalization_router, vis = "pub(crate)")]
 impl ClioMcpServer {
     /// Plan a normalization without writing: classifies every value in scope as change, clean,
-    /// empty, needs_human or invalid. Answers with counts and the first change sets, or
-    /// `scanning` for a long scan (then get_plan).
+    /// empty, needs_human or invalid; answers as get_plan (`scanning` for a long scan).
     #[tool(
         name = "propose_normalization",
         title = "Propose a normalization",
@@ -82,8 +81,7 @@ impl ClioMcpServer {
             destructive_hint = false,
             idempotent_hint = false,
             open_world_hint = true
-        ),
-        output_schema = rmcp::handler::server::tool::schema_for_output::<crate::plan::view::PlanView>()
+        )
     )]
     async fn propose_normalization(
         &self,

@@ -76,10 +76,6 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    /// Named in the table before their tools are merged (the documents work); a name here
-    /// that is a tool by now is fine.
-    const NOT_YET_TOOLS: [&str; 2] = ["upload_document", "list_documents"];
-
     #[test]
     fn every_tool_of_the_router_is_in_exactly_one_toolset() {
         for tool in super::super::router().list_all() {
@@ -97,7 +93,7 @@ mod tests {
             .collect();
         for (name, _) in TOOLSETS {
             assert!(
-                tools.contains(*name) || NOT_YET_TOOLS.contains(name),
+                tools.contains(*name),
                 "{name} is in the toolset table but is no tool"
             );
         }

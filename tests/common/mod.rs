@@ -89,7 +89,7 @@ pub async fn call_with<C: ClientHandler>(
             None => {
                 let like = match name.as_str() {
                     "apply_plan" | "cancel_job" => "job_status",
-                    "propose_rollback" => "get_plan",
+                    "propose_rollback" | "propose_normalization" => "get_plan",
                     other => panic!("{other} returns structured content but declares no schema"),
                 };
                 let tool = ClioMcpServer::tools()

@@ -18,22 +18,25 @@ use serde_json::Value;
 ///   use-site keys, such as its description, win), and `$defs` goes when it is empty;
 /// - a `oneOf` of string constants becomes an `enum` (the variants' own descriptions go: the
 ///   property's description says what matters);
-/// - an output schema loses its descriptions and, below the top level, its `required` lists:
-///   assistants read the tool description and the result itself, while clients use the
-///   output schema to check types, which stay exact.
+/// - an input `cursor` loses the stock sentence "`next_cursor` of the previous page" (each
+///   paged tool's description says it pages with `next_cursor`); a cursor described
+///   otherwise keeps its description;
+/// - an output schema loses its descriptions, its number formats and its `required` lists: assistants read the
+///   tool description and the result itself, while clients use the output schema to check
+///   types, which stay exact.
 pub(crate) fn compact_schema(schema: &JsonObject, output: bool) -> JsonObject {
     let mut root = Value::Object(schema.clone());
     strip_noise(&mut root);
     drop_null_from_optional(&mut root);
     inline_single_use_defs(&mut root);
     constants_to_enum(&mut root);
+    if !output {
+        drop_cursor_boilerplate(&mut root);
+    }
     if output {
+        strip_formats(&mut root);
         strip_descriptions(&mut root);
-        if let Value::Object(map) = &mut root {
-            map.iter_mut()
-                .filter(|(k, _)| k.as_str() != "required")
-                .for_each(|(_, v)| strip_required(v));
-        }
+        strip_required(&mut root);
     }
     match root {
         Value::Object(map) => map,
@@ -86,6 +89,39 @@ fn constants_to_enum(value: &mut Value) {
             map.values_mut().for_each(constants_to_enum);
         }
         Value::Array(items) => items.iter_mut().for_each(constants_to_enum),
+        _ => {}
+    }
+}
+
+fn drop_cursor_boilerplate(root: &mut Value) {
+    let stock = [
+        "`next_cursor` of the previous page.",
+        "`next_cursor` from the previous page.",
+    ];
+    if let Some(Value::Object(cursor)) = root.pointer_mut("/properties/cursor")
+        && cursor
+            .get("description")
+            .and_then(Value::as_str)
+            .is_some_and(|d| stock.contains(&d))
+    {
+        cursor.remove("description");
+    }
+}
+
+/// `format` of numbers (`double`, `float`): Rust's detail, not the contract's.
+fn strip_formats(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f == "double" || f == "float")
+            {
+                map.remove("format");
+            }
+            map.values_mut().for_each(strip_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_formats),
         _ => {}
     }
 }
@@ -315,7 +351,7 @@ mod tests {
             panic!("a schema object")
         };
         let nested = Value::Object(compact_schema(&nested, true));
-        assert_eq!(nested["required"], json!(["a"]));
+        assert_eq!(nested.get("required"), None);
         assert_eq!(nested["properties"]["a"].get("required"), None);
         assert_eq!(
             output["properties"]["class"],

@@ -1,0 +1,127 @@
+//! Tool `upload_document`: one local file (under a folder the user allowed) or small inline
+//! content, uploaded to a matter, audited, and reported visible.
+
+use base64::Engine;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::{ErrorData, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::documents::{Source, UploadError, UploadOutcome, UploadRequest};
+use crate::handler::ClioMcpServer;
+use crate::tools::{internal, structured, user_error};
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadDocumentArgs {
+    pub matter_id: u64,
+    /// A local file in an allowed folder.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Default: the file name.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Clio document category id.
+    #[serde(default)]
+    pub category: Option<u64>,
+    /// Upload even if already there.
+    #[serde(default)]
+    pub force: Option<bool>,
+    /// Instead of path: content, base64, at most 2 MiB.
+    #[serde(default)]
+    pub content_base64: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UploadDocumentOutput {
+    pub document_id: u64,
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub already_uploaded: bool,
+    pub visible: bool,
+}
+
+impl From<UploadOutcome> for UploadDocumentOutput {
+    fn from(o: UploadOutcome) -> Self {
+        UploadDocumentOutput {
+            document_id: o.document_id,
+            name: o.name,
+            size: o.size,
+            sha256: o.sha256,
+            already_uploaded: o.already_uploaded,
+            visible: o.visible,
+        }
+    }
+}
+
+/// The source named by exactly one of `path` and `content_base64`.
+fn source(args: &UploadDocumentArgs) -> Result<Source, String> {
+    match (&args.path, &args.content_base64) {
+        (Some(p), None) if !p.trim().is_empty() => Ok(Source::Path(p.trim().into())),
+        (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map(Source::Inline)
+            .map_err(|e| format!("content_base64 is not valid base64 ({e}); encode the bytes with standard base64")),
+        _ => Err("give exactly one of path (a file under an allowed folder) and content_base64 (with name)".to_string()),
+    }
+}
+
+#[tool_router(router = upload_document_router, vis = "pub(crate)")]
+impl ClioMcpServer {
+    /// Upload a file (path in a folder the user allowed, or content_base64 with name) to a
+    /// matter; answers id, size, SHA-256, visible. Same bytes and name again: already_uploaded
+    /// unless force.
+    #[tool(
+        name = "upload_document",
+        title = "Upload a document",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<UploadDocumentOutput>()
+    )]
+    async fn upload_document(
+        &self,
+        Parameters(args): Parameters<UploadDocumentArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let source = match source(&args) {
+            Ok(s) => s,
+            Err(m) => return user_error(m),
+        };
+        let req = UploadRequest {
+            matter_id: args.matter_id,
+            source,
+            name: args.name.clone(),
+            content_type: args.content_type.clone(),
+            category: args.category,
+            force: args.force.unwrap_or(false),
+            tool: "upload_document".to_string(),
+        };
+        match self.documents.upload(req).await {
+            Ok(o) => {
+                let text = if o.already_uploaded {
+                    format!(
+                        "{} is already uploaded to matter {} as document {} (same SHA-256); pass force to upload again",
+                        o.name, o.matter_id, o.document_id
+                    )
+                } else {
+                    format!(
+                        "Uploaded {} ({} bytes, SHA-256 {}) to matter {} as document {}; re-read: visible",
+                        o.name, o.size, o.sha256, o.matter_id, o.document_id
+                    )
+                };
+                structured(&UploadDocumentOutput::from(o), text)
+            }
+            Err(e @ (UploadError::Audit(_) | UploadError::Store(_))) => {
+                Err(internal("could not record the upload", &e))
+            }
+            Err(e) => user_error(e.to_string()),
+        }
+    }
+}
