@@ -311,7 +311,8 @@ fn every_file_opens_with_its_job_and_stays_small() {
 }
 
 /// The one way out: only the Clio client (`src/clio/`) makes HTTP requests, so no value goes to
-/// any other host (a model provider included); the normalization rules do no I/O at all.
+/// any other host (a model provider included); the normalization rules do no I/O at all. The
+/// sandbox is the fake Clio, not clio-mcp: like Clio it sends webhook deliveries, to loopback only.
 #[test]
 fn only_the_clio_client_speaks_http_and_the_rules_do_no_io() {
     let mut files = Vec::new();
@@ -323,7 +324,8 @@ fn only_the_clio_client_speaks_http_and_the_rules_do_no_io() {
         let text = std::fs::read_to_string(&file).unwrap();
         let code = code_part(&text);
         let in_client = name == "src/clio.rs" || name.starts_with("src/clio/");
-        if code.contains("reqwest::") && !in_client {
+        let in_fake_clio = name == "src/sandbox/hook_send.rs";
+        if code.contains("reqwest::") && !in_client && !in_fake_clio {
             problems.push(format!("{name} names reqwest outside the Clio client"));
         }
         if name == "src/normalize.rs" || name.starts_with("src/normalize/") {
