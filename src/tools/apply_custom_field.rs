@@ -2,7 +2,6 @@
 //! that matter (there is no value-instance id argument: the server finds it), audited before
 //! and after.
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
@@ -11,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::handler::ClioMcpServer;
 use crate::jobs::JobError;
 use crate::jobs::single::WriteOutcome;
+use crate::tools::args::Args;
 use crate::tools::{internal, structured, user_error};
 
 const TOOL: &str = "apply_custom_field";
@@ -68,11 +68,12 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = true
         ),
+        input_schema = crate::tools::args::schema::<ApplyCustomFieldArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<ApplyCustomFieldOutput>()
     )]
     async fn apply_custom_field(
         &self,
-        Parameters(args): Parameters<ApplyCustomFieldArgs>,
+        Args(args): Args<ApplyCustomFieldArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let result = match self
             .jobs
