@@ -136,7 +136,19 @@ impl ClioMcpServer {
         let action = match args.action.as_deref().map(str::parse::<Action>) {
             None => None,
             Some(Ok(a)) => Some(a),
-            Some(Err(e)) => return user_error(e),
+            Some(Err(_)) => {
+                let names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+                return Err(ArgError::new(
+                    "action",
+                    format!(
+                        "action: {} is not an audit action; accepted: one of {}. Example: \
+                         \"action\": \"read\"",
+                        args::text::given_text(args.action.as_deref().unwrap_or_default()),
+                        names.join(", ")
+                    ),
+                )
+                .into());
+            }
         };
         let since = match args
             .since

@@ -112,7 +112,7 @@ impl ClioMcpServer {
 }
 
 /// Most field names listed when a wanted one is unknown.
-const NAMES_LISTED: usize = 40;
+const NAMES_LISTED: usize = 20;
 
 /// The first wanted field that names no matter field (by name, case-insensitive, or id), as
 /// an error listing the fields there are.

@@ -176,6 +176,9 @@ pub fn error(
             format!("{} is required", render_path(&path))
         }
         Problem::UnknownName(name, _) => {
+            if matches!(path.last(), Some(Seg::Key(k)) if k == name) {
+                path.pop();
+            }
             let shown = given_text(&clean(name, NAME_CHARS));
             format!("{}: unknown name {shown}", render_path(&path))
         }
@@ -202,13 +205,6 @@ pub fn error(
     };
     let node = schema_at(schema, &path);
     let accepted = match (&problem, node) {
-        (Problem::UnknownName(..), Some(n)) if n.get("properties").is_some() => {
-            let known: Vec<&str> = n["properties"]
-                .as_object()
-                .map(|p| p.keys().map(String::as_str).collect())
-                .unwrap_or_default();
-            format!("accepted names: {}", names(&known))
-        }
         (Problem::UnknownName(_, exp), _) => format!(
             "accepted names: {}",
             expected_words(exp).trim_start_matches("one of ")
@@ -224,6 +220,10 @@ pub fn error(
         Seg::Index(_) => None,
     });
     let example = example(leaf, node);
+    let example = match (path.last(), example) {
+        (Some(Seg::Index(_)), Value::Array(items)) => items.into_iter().next().unwrap_or_default(),
+        (_, example) => example,
+    };
     let example = match (leaf, example.is_null()) {
         (_, true) => String::new(),
         (Some(name), false) if matches!(path.last(), Some(Seg::Key(_))) => {

@@ -20,6 +20,7 @@ pub fn expected_words(expected: &str) -> String {
     }
     let e = expected.trim();
     match e {
+        "fields" => "none (it takes no options)".into(),
         "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number, 0 or more".into(),
         "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number".into(),
         "f32" | "f64" => "a number".into(),
@@ -48,7 +49,10 @@ pub fn accepted(node: &Value) -> String {
     if let Some(d) = node.get("description").and_then(Value::as_str) {
         words.push_str(&format!(
             " ({})",
-            clean(d.trim_end_matches('.'), DESCRIPTION_CHARS)
+            clean(
+                &d.trim_end_matches('.').replace('\n', " "),
+                DESCRIPTION_CHARS
+            )
         ));
     }
     words
