@@ -81,7 +81,7 @@ pub fn unknown_arguments(schema: &Value, value: &Value) -> Option<ArgError> {
         format!("accepted arguments: {}", names(&known))
     };
     Some(ArgError::new(
-        clean(first, NAME_CHARS),
+        given_text(&clean(first, NAME_CHARS)),
         format!("unknown argument {}{more}; {accepted}", shown.join(", ")),
     ))
 }
