@@ -11,7 +11,6 @@ use crate::cli::error::CliError;
 use crate::normalize::Rule;
 use crate::plan::request::ProposedValue;
 use crate::tools::args;
-use crate::tools::args::text::given_text;
 
 const RULE_HINT: &str = "use a name (address, phone, person_name, whitespace, case, email, \
 picklist, currency, date) or JSON like {\"rule\":\"date\",\"order\":\"mdy\"}";
@@ -37,18 +36,14 @@ fn one(name: &str, value: Value) -> Map<String, Value> {
 /// `--rule`: a rule name, or the rule as JSON.
 pub(crate) fn parse_rule(s: &str) -> Result<Rule, String> {
     let value = if s.trim_start().starts_with('{') {
-        serde_json::from_str(s).map_err(|e| {
-            format!(
-                "{} is not a rule (not JSON: {e}); {RULE_HINT}",
-                given_text(s)
-            )
-        })?
+        serde_json::from_str(s)
+            .map_err(|e| format!("it is not a rule (not JSON: {e}); {RULE_HINT}"))?
     } else {
         json!({ "rule": s.trim() })
     };
     args::parse::<RuleArg>(one("rule", value))
         .map(|r| r.rule)
-        .map_err(|e| format!("{} is not a rule ({e}); {RULE_HINT}", given_text(s)))
+        .map_err(|e| format!("it is not a rule ({e}); {RULE_HINT}"))
 }
 
 /// `--values FILE`: a JSON list of `{"matter_id", "value", "field"}` objects.
