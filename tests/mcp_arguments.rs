@@ -143,6 +143,12 @@ async fn every_tool_names_the_bad_argument_and_what_it_accepts() {
         ("propose_normalization", json!({"fields": ["Phone"], "values": [{"value": "b"}]}), "values[0].matter_id is required", vec![]),
         ("propose_normalization", json!({"fields": ["Phone"], "values": [{"matter_id": 1, "value": "b", z.clone(): 1}]}), "values[0]", vec!["matter_id", "value"]),
         ("propose_rollback", json!({}), "job_id is required", vec![]),
+        ("propose_rollback", json!({"job_id": z}), "job_id", vec!["job-0123456789ab"]),
+        ("get_plan", json!({"plan_id": z}), "plan_id", vec!["plan-0123456789ab"]),
+        ("apply_plan", json!({"plan_id": "plan 1", "content_hash": "x"}), "plan_id", vec!["not an id"]),
+        ("job_status", json!({"job_id": z}), "job_id", vec!["job-0123456789ab"]),
+        ("cancel_job", json!({"job_id": ""}), "job_id", vec!["job-0123456789ab"]),
+        ("propose_normalization", json!({"fields": [z], "rule": {"rule": "phone"}}), "no matter field", vec![]),
         ("propose_rollback", json!({"job_id": []}), "job_id", vec!["text"]),
     ];
     for (tool, args, argument, also) in table {

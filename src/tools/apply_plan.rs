@@ -45,7 +45,8 @@ impl ClioMcpServer {
         Args(args): Args<ApplyPlanArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let (plan_id, hash) = (args.plan_id.trim(), args.content_hash.trim());
+        let plan_id = crate::tools::args::id("plan_id", &args.plan_id, "plan-0123456789ab")?;
+        let hash = args.content_hash.trim();
         let jobs = &self.jobs;
         let job = match jobs.prepare(plan_id, hash, Origin::Assistant, TOOL).await {
             Ok(job) => job,

@@ -124,6 +124,27 @@ pub fn text_at_most(name: &str, given: Option<&str>, max: usize) -> Result<(), A
     }
 }
 
+/// Longest id accepted: the server's ids (`plan-0123456789ab`) are far shorter.
+const MAX_ID_CHARS: usize = 64;
+
+/// A plan or job id as given, trimmed; refused when it cannot be one this server hands out
+/// (too long, or characters other than letters, digits, `-` and `_`).
+pub fn id<'a>(name: &str, given: &'a str, like: &str) -> Result<&'a str, ArgError> {
+    let id = given.trim();
+    let fits = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if !id.is_empty() && id.chars().count() <= MAX_ID_CHARS && id.chars().all(fits) {
+        return Ok(id);
+    }
+    Err(ArgError::new(
+        name,
+        format!(
+            "{name}: {} is not an id this server hands out; accepted: an id like {like}. \
+             Example: \"{name}\": \"{like}\"",
+            text::given_text(given)
+        ),
+    ))
+}
+
 /// Makes every route of `router` answer an argument error as a tool error (`isError: true`,
 /// the message as text), as rmcp does for its own deserialization errors: the assistant sees
 /// the message and can correct the call.

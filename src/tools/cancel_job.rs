@@ -42,7 +42,7 @@ impl ClioMcpServer {
         Args(args): Args<CancelJobArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let job_id = args.job_id.trim();
+        let job_id = crate::tools::args::id("job_id", &args.job_id, "job-0123456789ab")?;
         match self.jobs.cancel(job_id).await {
             Ok(()) => {}
             Err(e) if e.is_user_error() => return user_error(e.to_string()),

@@ -58,7 +58,7 @@ impl ClioMcpServer {
         let limit = page_limit(args.limit)?;
         answer(
             self,
-            args.plan_id.trim(),
+            args::id("plan_id", &args.plan_id, "plan-0123456789ab")?,
             args.class,
             args.cursor.as_deref(),
             limit,

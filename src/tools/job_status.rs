@@ -68,7 +68,7 @@ impl ClioMcpServer {
         let limit = args::limit(args.limit, DEFAULT_PROBLEMS, MAX_PROBLEMS)?;
         answer(
             self,
-            args.job_id.trim(),
+            args::id("job_id", &args.job_id, "job-0123456789ab")?,
             args.cursor.as_deref(),
             limit,
             Duration::from_secs(wait),

@@ -44,7 +44,9 @@ impl ClioMcpServer {
         Args(args): Args<ProposeRollbackArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let scope = RollbackScope {
-            jobs: vec![args.job_id.trim().to_string()],
+            jobs: vec![
+                crate::tools::args::id("job_id", &args.job_id, "job-0123456789ab")?.to_string(),
+            ],
             matters: Vec::new(),
         };
         let req = match self.jobs.rollback_request(&scope).await {
