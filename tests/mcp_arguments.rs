@@ -196,3 +196,32 @@ async fn cursors_open_only_where_they_were_handed_out() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_huge_or_hostile_value_is_refused_without_being_echoed_whole() {
+    let h = common::start(30, ServerSettings::default()).await;
+    let page = call(&h, "find_matters", json!({"limit": 1})).await;
+    let id = page.structured_content.unwrap()["matters"][0]["id"]
+        .as_u64()
+        .unwrap();
+    let value = format!("\u{202e}{}", "Z".repeat(10_000));
+    for field in ["Incident Date", "Client Email", "Retainer Amount"] {
+        let r = call(
+            &h,
+            "apply_custom_field",
+            json!({"matter_id": id, "field": field, "value": value}),
+        )
+        .await;
+        let text = match r.is_error {
+            Some(true) => error_text(&r),
+            _ => serde_json::to_string(&r.structured_content).unwrap(),
+        };
+        assert!(
+            text.matches('Z').count() <= 200,
+            "{field}: {} chars echoed: {}",
+            text.len(),
+            text.replace(&"Z".repeat(100), "<100 Z>")
+        );
+        assert!(!text.contains('\u{202e}'), "{field}: {text:?}");
+    }
+}

@@ -11,6 +11,7 @@ use crate::handler::ClioMcpServer;
 use crate::jobs::JobError;
 use crate::jobs::single::WriteOutcome;
 use crate::tools::args::Args;
+use crate::tools::args::text::{self, GIVEN_CHARS};
 use crate::tools::{internal, structured, user_error};
 
 const TOOL: &str = "apply_custom_field";
@@ -130,7 +131,11 @@ impl ClioMcpServer {
             matter_id: result.matter_id,
             field: result.field.clone(),
             old: show(&result.old),
-            new: show(&result.new),
+            // A refused value may be anything the assistant sent: quoted cut and cleaned.
+            new: match result.outcome {
+                WriteOutcome::Refused => show(&result.new).map(|v| text::clean(&v, GIVEN_CHARS)),
+                _ => show(&result.new),
+            },
             audit_seq: result.audit_seq,
             reason: result
                 .reason
