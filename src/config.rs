@@ -38,6 +38,26 @@ pub enum ConfigError {
     BadApprovalThreshold { value: String },
 }
 
+/// Most characters of a setting's value repeated in an error.
+const SHOWN_CHARS: usize = 80;
+
+/// A setting's value as an error repeats it: without control, zero-width or bidirectional
+/// characters, cut to 80 characters.
+pub fn shown(value: &str) -> String {
+    let hidden = |c: &char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    };
+    let mut visible = value.chars().filter(|c| !hidden(c));
+    let mut out: String = visible.by_ref().take(SHOWN_CHARS).collect();
+    if visible.next().is_some() {
+        out.pop();
+        out.push('…');
+    }
+    out
+}
+
 /// The person this process runs as, as the operating system names them (who approved).
 pub fn os_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
@@ -57,7 +77,7 @@ pub fn approval_threshold(
         Some(v) => v
             .trim()
             .parse::<u64>()
-            .map_err(|_| ConfigError::BadApprovalThreshold { value: v }),
+            .map_err(|_| ConfigError::BadApprovalThreshold { value: shown(&v) }),
     }
 }
 
@@ -79,7 +99,7 @@ impl Region {
             "eu" => Ok(Region::Eu),
             "au" => Ok(Region::Au),
             _ => Err(ConfigError::UnknownRegion {
-                value: value.to_string(),
+                value: shown(value),
             }),
         }
     }
@@ -203,7 +223,7 @@ impl Config {
 /// Parses an API base URL and normalises it to end in `/`.
 pub fn parse_base_url(value: &str) -> Result<Url, ConfigError> {
     let bad = |reason: &str| ConfigError::BadBaseUrl {
-        value: value.to_string(),
+        value: shown(value),
         reason: reason.to_string(),
     };
     let mut url = Url::parse(value.trim()).map_err(|e| bad(&e.to_string()))?;
@@ -240,7 +260,7 @@ fn parse_rate_limit(value: &str) -> Result<NonZeroU32, ConfigError> {
         .ok()
         .and_then(NonZeroU32::new)
         .ok_or_else(|| ConfigError::BadRateLimit {
-            value: value.to_string(),
+            value: shown(value),
         })
 }
 
@@ -337,6 +357,26 @@ mod tests {
         let err = approval_threshold(set("many"), 25).unwrap_err();
         assert!(err.to_string().contains("whole number"), "{err}");
         assert!(approval_threshold(set("-1"), 25).is_err());
+    }
+
+    #[test]
+    fn a_bad_value_is_repeated_short_and_clean() {
+        let long = format!("\u{202e}{}\u{7}", "z".repeat(10_000));
+        for var in ["CLIO_REGION", "CLIO_BASE_URL", "CLIO_RATE_LIMIT"] {
+            let text = config(&[(var, &long)]).unwrap_err().to_string();
+            assert!(text.contains(var), "{text}");
+            assert!(text.matches('z').count() < 80, "{var}: {}", text.len());
+            assert!(
+                !text.contains('\u{202e}') && !text.contains('\u{7}'),
+                "{text:?}"
+            );
+        }
+        let lookup = |_: &str| Some(long.clone());
+        let text = approval_threshold(lookup, 25).unwrap_err().to_string();
+        assert!(
+            text.contains("CLIO_MCP_APPROVAL_THRESHOLD") && text.len() < 400,
+            "{text}"
+        );
     }
 
     #[test]

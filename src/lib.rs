@@ -13,12 +13,13 @@
 //!    services on them, for `serve`, the demo and every command.
 //! 3. **Services**: proposals and plans ([`plan`]), write jobs, approvals, single writes
 //!    and rollbacks ([`jobs`]), the field inventory ([`inventory`]), the audit log
-//!    ([`audit`]), signing in and keeping the tokens ([`auth`]). Each returns its own error
-//!    type.
+//!    ([`audit`]), signing in and keeping the tokens ([`auth`]), document uploads
+//!    ([`documents`]) and webhook subscriptions and deliveries ([`webhooks`]). Each returns its
+//!    own error type.
 //! 4. **Pure core and I/O edge**: the normalization rules and validators ([`normalize`], no
 //!    I/O) and the single Clio client ([`clio`]: limiter, retries, paging, errors, API types).
 //! 5. **Foundations**: domain types both of those use ([`field_type`]), settings
-//!    ([`config`], [`http_security`], [`privacy`], [`gate`]), owner-only files and reviewer-file
+//!    ([`config`], [`http_security`], [`privacy`], [`gate`], [`upload_dirs`]), owner-only files and reviewer-file
 //!    formats ([`files`], [`export`]), and the registry of background tasks ([`background`]).
 //!
 //! [`sandbox`] is the fake Clio (axum) the demo and the tests run against. It stands beside

@@ -25,7 +25,7 @@ impl Privacy {
         match s.trim().to_ascii_lowercase().as_str() {
             "" | "full" => Ok(Privacy::Full),
             "redacted" => Ok(Privacy::Redacted),
-            _ => Err(PrivacyError(s.to_string())),
+            _ => Err(PrivacyError(crate::config::shown(s))),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod apply_custom_field;
 pub mod apply_plan;
+pub mod args;
 pub mod audit_log;
 pub mod cancel_job;
 mod confirm;
@@ -48,6 +49,7 @@ pub fn router() -> ToolRouter<ClioMcpServer> {
         + ClioMcpServer::upload_document_router()
         + ClioMcpServer::list_documents_router();
     for route in router.map.values_mut() {
+        args::answer_as_tool_errors(route);
         route.attr.input_schema = Arc::new(compact_schema(&route.attr.input_schema, false));
         if let Some(out) = &route.attr.output_schema {
             route.attr.output_schema = Some(Arc::new(compact_schema(out, true)));

@@ -642,3 +642,25 @@ async fn a_paging_link_to_another_host_is_never_followed() {
     let req = c.request_for_link(&own).unwrap();
     assert_eq!(req.path, "matters.json");
 }
+
+#[tokio::test]
+async fn a_request_that_cannot_be_sent_is_refused_at_once_and_never_retried() {
+    let sb = sandbox(3, 100_000).await;
+    let c = client(&sb, 100_000);
+    let long = "Z".repeat(100 * 1024);
+    let err = c
+        .send(ApiRequest::get("matters.json").query("query", long))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClioError::Refused { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("not sent to Clio"), "{text}");
+    assert!(text.contains("shorten the search text"), "{text}");
+    assert!(!text.contains("check the network"), "{text}");
+    assert!(!text.contains('Z'), "{text}");
+    let m = c.metrics();
+    assert_eq!((m.total_requests, m.retries), (0, 0));
+    // Nothing was spent: the next request goes out as usual.
+    c.send(ApiRequest::get("matters.json")).await.unwrap();
+    assert_eq!(c.metrics().total_requests, 1);
+}

@@ -38,7 +38,9 @@ impl StoreChoice {
             "auto" => Ok(StoreChoice::Auto),
             "keyring" => Ok(StoreChoice::Keyring),
             "file" => Ok(StoreChoice::File),
-            _ => Err(ConfigError::BadCredentialStore { value }),
+            _ => Err(ConfigError::BadCredentialStore {
+                value: crate::config::shown(&value),
+            }),
         }
     }
 }

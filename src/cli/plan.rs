@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
+mod input;
 pub(super) mod print;
 mod rollback;
 
@@ -92,7 +93,7 @@ pub struct ProposeArgs {
     #[arg(long = "field", required = true)]
     pub fields: Vec<String>,
     /// A rule name (`address`) or a rule with options as JSON (`{"rule":"phone","format":"e164"}`).
-    #[arg(long, value_parser = parse_rule, conflicts_with = "values")]
+    #[arg(long, value_parser = input::parse_rule, conflicts_with = "values")]
     pub rule: Option<Rule>,
     /// A JSON file of exact values: [{"matter_id": 1, "value": "...", "field": "..."}].
     #[arg(long, value_name = "FILE")]
@@ -106,20 +107,6 @@ pub struct ProposeArgs {
     /// Only matters with this status: open, pending or closed.
     #[arg(long)]
     pub status: Option<String>,
-}
-
-fn parse_rule(s: &str) -> Result<Rule, String> {
-    let json = if s.trim_start().starts_with('{') {
-        s.to_string()
-    } else {
-        serde_json::json!({ "rule": s.trim() }).to_string()
-    };
-    serde_json::from_str(&json).map_err(|e| {
-        format!(
-            "{s:?} is not a rule ({e}); use a name (address, phone, person_name, whitespace, \
-             case, email, picklist, currency, date) or JSON like {{\"rule\":\"date\",\"order\":\"mdy\"}}"
-        )
-    })
 }
 
 fn parse_class(s: &str) -> Result<ItemClass, String> {
@@ -260,20 +247,7 @@ async fn propose(
 ) -> Result<(), CliError> {
     let values: Vec<ProposedValue> = match &args.values {
         None => Vec::new(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::Usage(format!(
-                    "could not read the values file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            serde_json::from_str(&text).map_err(|e| {
-                CliError::Usage(format!(
-                    "{} is not a JSON list of {{\"matter_id\", \"value\", \"field\"}} objects: {e}",
-                    path.display()
-                ))
-            })?
-        }
+        Some(path) => input::read_values(path)?,
     };
     let req = ProposeRequest {
         fields: args.fields,

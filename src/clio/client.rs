@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::clio::auth::TokenState;
 use crate::clio::etag_cache::EtagCache;
-use crate::clio::exchange::{RawAnswer, describe};
+use crate::clio::exchange::{RawAnswer, buildable, describe, refused};
 use crate::clio::metrics::{Metrics, MetricsSnapshot};
 use crate::clio::oauth::TokenPersistence;
 use crate::clio::rate_headers::{header_str, rate_headers, rate_limited_wait, server_now};
@@ -29,8 +29,12 @@ pub struct ApiResponse {
 
 impl ApiResponse {
     pub fn parse<T: DeserializeOwned>(self) -> Result<T, ClioError> {
-        serde_json::from_value(self.body).map_err(|e| ClioError::InvalidResponse {
-            message: e.to_string(),
+        // The path of what did not fit, never serde's wording (it names Rust types).
+        serde_path_to_error::deserialize(self.body).map_err(|e| ClioError::InvalidResponse {
+            message: format!(
+                "`{}` is not what this client expects (has Clio's API changed?)",
+                e.path()
+            ),
         })
     }
 }
@@ -173,6 +177,8 @@ impl ClioClient {
             let outcome = self.exchange(&req, url.clone(), bearer, cached_etag).await;
             let answer = match outcome {
                 Ok(answer) => answer,
+                // A request that cannot be built never left: nothing to retry.
+                Err(err) if err.is_builder() => return Err(refused(&err)),
                 Err(err) => {
                     failures += 1;
                     // A request that never left (connect failure) is always safe to repeat.
@@ -297,12 +303,13 @@ impl ClioClient {
             .inner
             .base
             .join(req.path.trim_start_matches('/'))
-            .map_err(|e| ClioError::InvalidResponse {
-                message: format!("bad path {}: {e}", req.path),
+            .map_err(|e| ClioError::Refused {
+                message: format!("the request path cannot be built ({e})"),
             })?;
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(req.query.iter());
         }
+        buildable(&url)?;
         Ok(url)
     }
 }

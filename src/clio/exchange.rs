@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
 use url::Url;
 
-use crate::clio::{ApiRequest, ClioClient};
+use crate::clio::{ApiRequest, ClioClient, ClioError};
 
 /// An answer as it came back, before it is judged.
 pub(super) struct RawAnswer {
@@ -53,6 +53,33 @@ impl ClioClient {
             body,
         })
     }
+}
+
+/// Longest URL sent: web servers refuse longer ones (Clio's among them), often by closing the
+/// connection, which would read as a network failure and be retried.
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+
+/// Refuses, before anything is sent, a URL no server would take.
+pub(super) fn buildable(url: &Url) -> Result<(), ClioError> {
+    let len = url.as_str().len();
+    if len > MAX_URL_BYTES {
+        return Err(ClioError::Refused {
+            message: format!(
+                "the request would be a {len}-byte URL, over the {MAX_URL_BYTES} bytes a Clio \
+                 URL may have; shorten the search text or ask for fewer ids"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A request reqwest could not build (an invalid header value, say): refused, never retried.
+pub(super) fn refused(err: &reqwest::Error) -> ClioError {
+    let mut message = "the request cannot be built".to_string();
+    if let Some(source) = std::error::Error::source(err) {
+        message.push_str(&format!(" ({source})"));
+    }
+    ClioError::Refused { message }
 }
 
 /// A network error without its URL (query strings may carry identifiers).

@@ -20,6 +20,8 @@ static TIME: LazyLock<Option<Regex>> =
 
 /// Checks an explicit value (for example one an agent supplies) against the field's type.
 pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
+    // A refused value is quoted cut and cleaned: it may be anything an assistant sent.
+    let shown = crate::config::shown(value);
     let t = field.field_type;
     let fail = |reason: String| {
         Err(NormalizeError::InvalidValue {
@@ -31,7 +33,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
         FieldType::Checkbox => match value {
             "true" | "false" => Ok(()),
             _ => fail(format!(
-                "checkbox fields take `true` or `false`, not {value:?}"
+                "checkbox fields take `true` or `false`, not {shown:?}"
             )),
         },
         FieldType::Contact | FieldType::Matter => {
@@ -39,7 +41,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
                 Ok(())
             } else {
                 fail(format!(
-                    "{t} fields take the numeric id of a {}; look it up rather than writing {value:?}",
+                    "{t} fields take the numeric id of a {}; look it up rather than writing {shown:?}",
                     if t == FieldType::Contact {
                         "contact"
                     } else {
@@ -53,11 +55,11 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
                 Ok(())
             } else if is_match(&NUMERIC, value) {
                 fail(format!(
-                    "Clio currency fields take whole amounts; {value:?} has cents, so decide how to round it"
+                    "Clio currency fields take whole amounts; {shown:?} has cents, so decide how to round it"
                 ))
             } else {
                 fail(format!(
-                    "currency fields take a whole number without symbols or separators, like 2500, not {value:?}"
+                    "currency fields take a whole number without symbols or separators, like 2500, not {shown:?}"
                 ))
             }
         }
@@ -66,7 +68,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
                 Ok(())
             } else {
                 fail(format!(
-                    "date fields take a real date written YYYY-MM-DD, not {value:?}"
+                    "date fields take a real date written YYYY-MM-DD, not {shown:?}"
                 ))
             }
         }
@@ -75,7 +77,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
                 Ok(())
             } else {
                 fail(format!(
-                    "time fields take 24-hour HH:MM or HH:MM:SS, like 14:30, not {value:?}"
+                    "time fields take 24-hour HH:MM or HH:MM:SS, like 14:30, not {shown:?}"
                 ))
             }
         }
@@ -84,7 +86,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
                 Ok(())
             } else {
                 fail(format!(
-                    "{value:?} is not a usable email address; ask for the correct one"
+                    "{shown:?} is not a usable email address; ask for the correct one"
                 ))
             }
         }
@@ -93,7 +95,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
                 Ok(())
             } else {
                 fail(format!(
-                    "numeric fields take a plain number like 42 or -3.5, not {value:?}"
+                    "numeric fields take a plain number like 42 or -3.5, not {shown:?}"
                 ))
             }
         }
@@ -125,7 +127,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
                 Ok(())
             } else {
                 fail(format!(
-                    "url fields take a full http:// or https:// address with a host, not {value:?}"
+                    "url fields take a full http:// or https:// address with a host, not {shown:?}"
                 ))
             }
         }
@@ -133,6 +135,7 @@ pub fn validate(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
 }
 
 fn validate_option(field: &FieldSpec, value: &str) -> Result<(), NormalizeError> {
+    let shown = crate::config::shown(value);
     let fail = |reason: String| {
         Err(NormalizeError::InvalidValue {
             field_type: FieldType::Picklist,
@@ -141,7 +144,7 @@ fn validate_option(field: &FieldSpec, value: &str) -> Result<(), NormalizeError>
     };
     let Some(id) = value.parse::<u64>().ok().filter(|_| is_match(&ID, value)) else {
         return fail(format!(
-            "picklist fields take an option id, not {value:?}; use the picklist rule to map a label"
+            "picklist fields take an option id, not {shown:?}; use the picklist rule to map a label"
         ));
     };
     match field.options.iter().find(|o| o.id == id) {

@@ -67,7 +67,11 @@ pub enum StoreError {
     Newer { path: PathBuf, found: i64 },
     #[error("plan store: {0}")]
     Sql(#[from] rusqlite::Error),
-    #[error("plan store: a stored record is unreadable ({0}); it was written by another version")]
+    #[error(
+        "plan store: a stored record is unreadable ({}); it was damaged or written by another \
+         version: propose the plan again",
+        unreadable(.0)
+    )]
     Json(#[from] serde_json::Error),
     #[error(
         "there is no plan {0:?}: check the id (propose_normalization and `clio-mcp plan \
@@ -76,6 +80,16 @@ pub enum StoreError {
     NoSuchPlan(String),
     #[error("plan {0:?} is no longer scanning, so it cannot change; propose again for a new plan")]
     Closed(String),
+}
+
+/// What is wrong with a stored record, without serde's wording (it names Rust types).
+fn unreadable(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Eof => "cut short",
+        serde_json::error::Category::Data => "a value of the wrong kind",
+        serde_json::error::Category::Io => "could not be read",
+    }
 }
 
 /// One connection shared by the tasks of this process; SQLite arbitrates between processes.

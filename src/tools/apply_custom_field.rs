@@ -2,7 +2,6 @@
 //! that matter (there is no value-instance id argument: the server finds it), audited before
 //! and after.
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
@@ -11,6 +10,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::handler::ClioMcpServer;
 use crate::jobs::JobError;
 use crate::jobs::single::WriteOutcome;
+use crate::tools::args::Args;
+use crate::tools::args::text::{self, GIVEN_CHARS};
 use crate::tools::{internal, structured, user_error};
 
 const TOOL: &str = "apply_custom_field";
@@ -68,11 +69,12 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = true
         ),
+        input_schema = crate::tools::args::schema::<ApplyCustomFieldArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<ApplyCustomFieldOutput>()
     )]
     async fn apply_custom_field(
         &self,
-        Parameters(args): Parameters<ApplyCustomFieldArgs>,
+        Args(args): Args<ApplyCustomFieldArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let result = match self
             .jobs
@@ -129,7 +131,11 @@ impl ClioMcpServer {
             matter_id: result.matter_id,
             field: result.field.clone(),
             old: show(&result.old),
-            new: show(&result.new),
+            // A refused value may be anything the assistant sent: quoted cut and cleaned.
+            new: match result.outcome {
+                WriteOutcome::Refused => show(&result.new).map(|v| text::clean(&v, GIVEN_CHARS)),
+                _ => show(&result.new),
+            },
             audit_seq: result.audit_seq,
             reason: result
                 .reason

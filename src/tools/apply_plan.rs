@@ -1,7 +1,6 @@
 //! Tool `apply_plan`: starts (or resumes) the job that writes a reviewed plan to Clio in the
 //! background, and answers within 20 s with its progress.
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, tool, tool_router};
@@ -11,6 +10,7 @@ use serde::Deserialize;
 use crate::handler::ClioMcpServer;
 use crate::jobs::view::DEFAULT_PROBLEMS;
 use crate::jobs::{JobError, JobStatus, Origin};
+use crate::tools::args::Args;
 use crate::tools::confirm::person_approves;
 use crate::tools::job_status::answer;
 use crate::tools::{internal, user_error};
@@ -37,14 +37,16 @@ impl ClioMcpServer {
             destructive_hint = true,
             idempotent_hint = true,
             open_world_hint = true
-        )
+        ),
+        input_schema = crate::tools::args::schema::<ApplyPlanArgs>()
     )]
     async fn apply_plan(
         &self,
-        Parameters(args): Parameters<ApplyPlanArgs>,
+        Args(args): Args<ApplyPlanArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let (plan_id, hash) = (args.plan_id.trim(), args.content_hash.trim());
+        let plan_id = crate::tools::args::id("plan_id", &args.plan_id, "plan-0123456789ab")?;
+        let hash = args.content_hash.trim();
         let jobs = &self.jobs;
         let job = match jobs.prepare(plan_id, hash, Origin::Assistant, TOOL).await {
             Ok(job) => job,

@@ -1,6 +1,5 @@
 //! Tool `audit_log`: browse the audit log with filters, paged, read-only.
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
@@ -9,10 +8,13 @@ use serde_json::Value;
 
 use crate::audit::{Action, AuditEntry, AuditFilter};
 use crate::handler::ClioMcpServer;
+use crate::tools::args::{self, ArgError, Args, cursor};
 use crate::tools::{internal, structured, user_error};
 
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 100;
+/// What cursors of this tool are sealed for.
+const SCOPE: &str = "audit_log";
 /// Matter ids and field names listed per read entry; the counts say how many there were.
 const LIST_CAP: usize = 20;
 
@@ -127,16 +129,26 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = false
         ),
+        input_schema = crate::tools::args::schema::<AuditLogArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<AuditLogOutput>()
     )]
-    async fn audit_log(
-        &self,
-        Parameters(args): Parameters<AuditLogArgs>,
-    ) -> Result<CallToolResult, ErrorData> {
+    async fn audit_log(&self, Args(args): Args<AuditLogArgs>) -> Result<CallToolResult, ErrorData> {
         let action = match args.action.as_deref().map(str::parse::<Action>) {
             None => None,
             Some(Ok(a)) => Some(a),
-            Some(Err(e)) => return user_error(e),
+            Some(Err(_)) => {
+                let names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+                return Err(ArgError::new(
+                    "action",
+                    format!(
+                        "action: {} is not an audit action; accepted: one of {}. Example: \
+                         \"action\": \"read\"",
+                        args::text::given_text(args.action.as_deref().unwrap_or_default()),
+                        names.join(", ")
+                    ),
+                )
+                .into());
+            }
         };
         let since = match args
             .since
@@ -149,14 +161,14 @@ impl ClioMcpServer {
                 return user_error("since is not an RFC 3339 time; use e.g. 2024-05-01T00:00:00Z");
             }
         };
-        let cursor = match args.cursor.as_deref().map(str::parse::<u64>) {
+        let cursor = match cursor::open_opt(SCOPE, args.cursor.as_deref())? {
             None => None,
-            Some(Ok(c)) => Some(c),
-            Some(Err(_)) => {
-                return user_error(
-                    "cursor is not one this tool handed out: pass next_cursor back unchanged",
-                );
-            }
+            Some(inner) => Some(inner.parse::<u64>().map_err(|_| {
+                ArgError::new(
+                    "cursor",
+                    "cursor: not one this tool handed out; leave it out",
+                )
+            })?),
         };
         let filter = AuditFilter {
             matter: args.matter_id,
@@ -165,10 +177,7 @@ impl ClioMcpServer {
             action,
             since,
         };
-        let limit = args
-            .limit
-            .map_or(DEFAULT_LIMIT, |l| l as usize)
-            .clamp(1, MAX_LIMIT);
+        let limit = args::limit(args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
         let dir = self.audit_dir();
         let page =
             tokio::task::spawn_blocking(move || crate::audit::query(&dir, &filter, cursor, limit))
@@ -202,7 +211,9 @@ impl ClioMcpServer {
         }
         let out = AuditLogOutput {
             entries,
-            next_cursor: page.next_cursor.map(|c| c.to_string()),
+            next_cursor: page
+                .next_cursor
+                .map(|c| cursor::seal(SCOPE, &c.to_string())),
         };
         if out.next_cursor.is_some() {
             text.push_str("\nMore on the next page (next_cursor).");

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, tool, tool_router};
@@ -11,6 +10,7 @@ use serde::Deserialize;
 
 use crate::handler::ClioMcpServer;
 use crate::jobs::view::DEFAULT_PROBLEMS;
+use crate::tools::args::Args;
 use crate::tools::job_status::answer;
 use crate::tools::{internal, user_error};
 
@@ -34,14 +34,15 @@ impl ClioMcpServer {
             destructive_hint = false,
             idempotent_hint = true,
             open_world_hint = false
-        )
+        ),
+        input_schema = crate::tools::args::schema::<CancelJobArgs>()
     )]
     async fn cancel_job(
         &self,
-        Parameters(args): Parameters<CancelJobArgs>,
+        Args(args): Args<CancelJobArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let job_id = args.job_id.trim();
+        let job_id = crate::tools::args::id("job_id", &args.job_id, "job-0123456789ab")?;
         match self.jobs.cancel(job_id).await {
             Ok(()) => {}
             Err(e) if e.is_user_error() => return user_error(e.to_string()),

@@ -1,6 +1,5 @@
 //! Tool `find_matters`: compact, paged matter rows with Clio's filters.
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
@@ -8,12 +7,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::clio::matters::MatterQuery;
 use crate::handler::ClioMcpServer;
+use crate::tools::args::{self, Args, cursor};
 use crate::tools::matter_view::{self, MatterRow};
 use crate::tools::{structured, user_error};
 
-const DEFAULT_LIMIT: u32 = 25;
-const MAX_LIMIT: u32 = 200;
+const DEFAULT_LIMIT: usize = 25;
+const MAX_LIMIT: usize = 200;
 const MAX_IDS: usize = 200;
+/// Longest `query`: Clio's text search needs a few words, and the URL must stay short.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// What cursors of this tool are sealed for.
+const SCOPE: &str = "find_matters";
 
 /// A matter status, as Clio names them.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
@@ -78,18 +82,21 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = true
         ),
+        input_schema = crate::tools::args::schema::<FindMattersArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<FindMattersOutput>()
     )]
     async fn find_matters(
         &self,
-        Parameters(args): Parameters<FindMattersArgs>,
+        Args(args): Args<FindMattersArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let req = match &args.cursor {
-            Some(cursor) => match matter_view::request_for_cursor(&self.client, cursor) {
+        let limit = args::limit(args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        args::text_at_most("query", args.query.as_deref(), MAX_QUERY_CHARS)?;
+        let req = match cursor::open_opt(SCOPE, args.cursor.as_deref())? {
+            Some(inner) => match matter_view::request_for_cursor(&self.client, &inner) {
                 Some(req) => req,
                 None => {
                     return user_error(
-                        "cursor is not one this tool handed out: pass next_cursor back \
+                        "cursor: not one this tool handed out; pass next_cursor back \
                          unchanged, or leave it out to start from the first page",
                     );
                 }
@@ -107,8 +114,9 @@ impl ClioMcpServer {
                     && chrono::NaiveDate::parse_from_str(since.trim(), "%Y-%m-%d").is_err()
                 {
                     return user_error(format!(
-                        "updated_since {since:?} is not an ISO 8601 time; use e.g. \
-                         2024-05-01T00:00:00Z or 2024-05-01"
+                        "updated_since: {} is not an ISO 8601 time; accepted: a time or a \
+                         date. Example: \"updated_since\": \"2024-05-01T00:00:00Z\"",
+                        args::text::given_text(since)
                     ));
                 }
                 let status = args.status.map(|s| s.as_str().to_string());
@@ -117,13 +125,13 @@ impl ClioMcpServer {
                     status,
                     updated_since: args.updated_since.as_ref().map(|s| s.trim().to_string()),
                     ids,
-                    limit: Some(args.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)),
+                    limit: Some(limit as u32),
                     ..Default::default()
                 })
             }
         };
         let (matters, next_cursor) = match matter_view::list(&self.client, req).await {
-            Ok(page) => page,
+            Ok((rows, next)) => (rows, next.map(|inner| cursor::seal(SCOPE, &inner))),
             Err(e) => return user_error(e.to_string()),
         };
         let privacy = self.settings.privacy;

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
@@ -10,7 +9,8 @@ use serde::Deserialize;
 
 use crate::handler::ClioMcpServer;
 use crate::plan::ItemClass;
-use crate::plan::view::{PageRequest, PlanView};
+use crate::plan::view::{MAX_PAGE_MATTERS, PageRequest, PlanView};
+use crate::tools::args::{self, ArgError, Args, cursor};
 use crate::tools::{internal, structured, user_error};
 
 /// Matters per page unless asked otherwise.
@@ -49,23 +49,28 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = false
         ),
+        input_schema = crate::tools::args::schema::<GetPlanArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<PlanView>()
     )]
-    async fn get_plan(
-        &self,
-        Parameters(args): Parameters<GetPlanArgs>,
-    ) -> Result<CallToolResult, ErrorData> {
-        let wait = Duration::from_secs(args.wait_seconds.unwrap_or(0).min(MAX_WAIT_SECONDS));
+    async fn get_plan(&self, Args(args): Args<GetPlanArgs>) -> Result<CallToolResult, ErrorData> {
+        let wait = args::in_range("wait_seconds", args.wait_seconds, 0, MAX_WAIT_SECONDS, 0)?;
+        let wait = Duration::from_secs(wait);
+        let limit = page_limit(args.limit)?;
         answer(
             self,
-            args.plan_id.trim(),
+            args::id("plan_id", &args.plan_id, "plan-0123456789ab")?,
             args.class,
             args.cursor.as_deref(),
-            args.limit.unwrap_or(DEFAULT_MATTERS),
+            limit,
             wait,
         )
         .await
     }
+}
+
+/// `limit` of a plan page: 1 to 50 matters, 10 when left out.
+pub(crate) fn page_limit(given: Option<u32>) -> Result<u32, ArgError> {
+    args::limit(given, DEFAULT_MATTERS as usize, MAX_PAGE_MATTERS).map(|n| n as u32)
 }
 
 /// Waits up to `wait` for the scan, then renders one page: shared with propose_normalization.
@@ -77,20 +82,25 @@ pub(crate) async fn answer(
     limit: u32,
     wait: Duration,
 ) -> Result<CallToolResult, ErrorData> {
-    let Some(page) =
-        PageRequest::from_cursor(cursor, class.unwrap_or(ItemClass::Change), limit as usize)
-    else {
+    let scope = format!("get_plan:{plan_id}");
+    let cursor = cursor::open_opt(&scope, cursor)?;
+    let Some(page) = PageRequest::from_cursor(
+        cursor.as_deref(),
+        class.unwrap_or(ItemClass::Change),
+        limit as usize,
+    ) else {
         return user_error(
-            "cursor is not one get_plan handed out: pass next_cursor back unchanged, or leave \
+            "cursor: not one get_plan handed out; pass next_cursor back unchanged, or leave \
              it out to start from the first page",
         );
     };
     let privacy = server.settings.privacy;
-    let out = match server.planner.view(plan_id, page, privacy, wait).await {
+    let mut out = match server.planner.view(plan_id, page, privacy, wait).await {
         Ok(v) => v,
         Err(e) if e.is_user_error() => return user_error(e.to_string()),
         Err(e) => return Err(internal("could not read the plan", &e)),
     };
+    out.next_cursor = out.next_cursor.map(|c| cursor::seal(&scope, &c));
     let text = summary(&out);
     structured(&out, text)
 }

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, ProgressNotificationParam};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, tool, tool_router};
@@ -12,8 +11,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::handler::ClioMcpServer;
-use crate::jobs::view::DEFAULT_PROBLEMS;
+use crate::jobs::view::{DEFAULT_PROBLEMS, MAX_PROBLEMS};
 use crate::jobs::{JobStatus, JobView};
+use crate::tools::args::{self, Args, cursor};
 use crate::tools::{internal, structured, user_error};
 
 /// Longest wait a caller may ask for, under the ~60 s tool-call timeout of assistants.
@@ -49,29 +49,28 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = false
         ),
+        input_schema = crate::tools::args::schema::<JobStatusArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<JobView>()
     )]
     async fn job_status(
         &self,
-        Parameters(args): Parameters<JobStatusArgs>,
+        Args(args): Args<JobStatusArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        let wait = args.wait_seconds.unwrap_or(0);
-        if wait > MAX_WAIT_SECONDS {
-            return user_error(format!(
-                "wait_seconds is {wait}; it must be 0 to {MAX_WAIT_SECONDS} (a tool call must \
-                 answer well within a minute): call job_status again to keep following the job"
-            ));
-        }
-        let limit = args.limit.unwrap_or(DEFAULT_PROBLEMS as u32);
-        if !(1..=100).contains(&limit) {
-            return user_error(format!("limit is {limit}; it must be 1 to 100"));
-        }
+        let wait = args::in_range("wait_seconds", args.wait_seconds, 0, MAX_WAIT_SECONDS, 0)
+            .map_err(|mut e| {
+                e.message.push_str(
+                    " (a tool call must answer well within a minute: call job_status again to \
+                     keep following the job)",
+                );
+                e
+            })?;
+        let limit = args::limit(args.limit, DEFAULT_PROBLEMS, MAX_PROBLEMS)?;
         answer(
             self,
-            args.job_id.trim(),
+            args::id("job_id", &args.job_id, "job-0123456789ab")?,
             args.cursor.as_deref(),
-            limit as usize,
+            limit,
             Duration::from_secs(wait),
             &ctx,
         )
@@ -90,6 +89,9 @@ pub(crate) async fn answer(
     ctx: &RequestContext<RoleServer>,
 ) -> Result<CallToolResult, ErrorData> {
     let privacy = server.settings.privacy;
+    let scope = format!("job_status:{job_id}");
+    let cursor = cursor::open_opt(&scope, cursor)?;
+    let cursor = cursor.as_deref();
     let token = ctx.meta.get_progress_token();
     let deadline = tokio::time::Instant::now() + wait;
     let view = loop {
@@ -119,6 +121,8 @@ pub(crate) async fn answer(
             tokio::time::sleep_until((now + step).min(deadline)).await;
         }
     };
+    let mut view = view;
+    view.next_cursor = view.next_cursor.map(|c| cursor::seal(&scope, &c));
     let text = summary(&view);
     structured(&view, text)
 }

@@ -1,17 +1,20 @@
 //! Tool `list_custom_fields`: the custom field inventory, grouped by type, paged.
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::field_type::FieldType;
 use crate::handler::ClioMcpServer;
 use crate::inventory::{self, FieldGroup};
+use crate::tools::args::{self, ArgError, Args, cursor};
 use crate::tools::{structured, user_error};
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 200;
+/// What cursors of this tool are sealed for.
+const SCOPE: &str = "list_custom_fields";
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,32 +55,45 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = true
         ),
+        input_schema = crate::tools::args::schema::<ListCustomFieldsArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<ListCustomFieldsOutput>()
     )]
     async fn list_custom_fields(
         &self,
-        Parameters(args): Parameters<ListCustomFieldsArgs>,
+        Args(args): Args<ListCustomFieldsArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let offset = match args.cursor.as_deref().map(str::parse::<usize>) {
+        let offset = match cursor::open_opt(SCOPE, args.cursor.as_deref())? {
             None => 0,
-            Some(Ok(n)) => n,
-            Some(Err(_)) => {
-                return user_error(
-                    "cursor is not one this tool handed out: pass next_cursor back unchanged, \
-                     or leave it out to start from the first page",
-                );
-            }
+            Some(inner) => inner.parse::<usize>().map_err(|_| {
+                ArgError::new(
+                    "cursor",
+                    "cursor: not one this tool handed out; leave it out",
+                )
+            })?,
         };
-        let limit = args
-            .limit
-            .map_or(DEFAULT_LIMIT, |l| l as usize)
-            .clamp(1, MAX_LIMIT);
+        let limit = args::limit(args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let kind = args.field_type.as_deref().map(str::trim);
+        if let Some(kind) = kind
+            && FieldType::parse(&kind.to_ascii_lowercase()).is_none()
+        {
+            let valid: Vec<&str> = FieldType::ALL.iter().map(|t| t.as_str()).collect();
+            return Err(ArgError::new(
+                "field_type",
+                format!(
+                    "field_type: {} is not a Clio field type; accepted: one of {}. Example: \
+                     \"field_type\": \"picklist\"",
+                    args::text::given_text(kind),
+                    valid.join(", ")
+                ),
+            )
+            .into());
+        }
         let mut fields: Vec<_> = match self.planner.fields().refresh().await {
             Ok(f) => f.as_ref().clone(),
             Err(e) => return user_error(e.to_string()),
         };
-        if let Some(kind) = &args.field_type {
-            fields.retain(|f| f.field_type.eq_ignore_ascii_case(kind.trim()));
+        if let Some(kind) = kind {
+            fields.retain(|f| f.field_type.eq_ignore_ascii_case(kind));
         }
         if !args.include_deleted.unwrap_or(true) {
             fields.retain(|f| !f.deleted);
@@ -85,7 +101,7 @@ impl ClioMcpServer {
         let total_fields = fields.len();
         let page: Vec<_> = fields.into_iter().skip(offset).take(limit).collect();
         let end = offset.saturating_add(page.len());
-        let next_cursor = (end < total_fields).then(|| end.to_string());
+        let next_cursor = (end < total_fields).then(|| cursor::seal(SCOPE, &end.to_string()));
         let groups = inventory::group(&page);
         let mut text = format!("{} of {total_fields} matter custom fields", page.len());
         for g in &groups {

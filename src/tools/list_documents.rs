@@ -1,8 +1,5 @@
 //! Tool `list_documents`: a matter's visible documents, paged with `next_cursor`.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
@@ -11,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::clio::documents::Document;
 use crate::clio::{ApiRequest, ClioClient};
 use crate::handler::ClioMcpServer;
-use crate::tools::matter_view::encode_cursor;
+use crate::tools::args::{Args, cursor};
 use crate::tools::{structured, user_error};
 
 const PAGE: u32 = 50;
@@ -45,10 +42,14 @@ pub struct ListDocumentsOutput {
     pub next_cursor: Option<String>,
 }
 
-/// The request a cursor stands for: a documents link under the configured Clio API only.
-fn request_for_cursor(client: &ClioClient, cursor: &str, matter_id: u64) -> Option<ApiRequest> {
-    let link = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?).ok()?;
-    let req = client.request_for_link(&link).ok()?;
+/// What this tool's cursors are sealed for: the tool and the matter paged.
+fn scope(matter_id: u64) -> String {
+    format!("list_documents:{matter_id}")
+}
+
+/// The request a cursor's link stands for: a documents link under the configured Clio API only.
+fn request_for_link(client: &ClioClient, link: &str, matter_id: u64) -> Option<ApiRequest> {
+    let req = client.request_for_link(link).ok()?;
     let same_matter = req
         .query
         .iter()
@@ -68,14 +69,16 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = true
         ),
+        input_schema = crate::tools::args::schema::<ListDocumentsArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<ListDocumentsOutput>()
     )]
     async fn list_documents(
         &self,
-        Parameters(args): Parameters<ListDocumentsArgs>,
+        Args(args): Args<ListDocumentsArgs>,
     ) -> Result<CallToolResult, ErrorData> {
-        let req = match &args.cursor {
-            Some(c) => match request_for_cursor(&self.client, c, args.matter_id) {
+        let scope = scope(args.matter_id);
+        let req = match cursor::open_opt(&scope, args.cursor.as_deref())? {
+            Some(link) => match request_for_link(&self.client, &link, args.matter_id) {
                 Some(r) => r,
                 None => {
                     return user_error(
@@ -110,7 +113,7 @@ impl ClioMcpServer {
                 d.size.unwrap_or(0)
             ));
         }
-        let next_cursor = next.as_deref().map(encode_cursor);
+        let next_cursor = next.as_deref().map(|link| cursor::seal(&scope, link));
         if next_cursor.is_some() {
             text.push_str("\nMore on the next page (next_cursor).");
         }

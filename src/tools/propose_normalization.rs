@@ -1,7 +1,6 @@
 //! Tool `propose_normalization`: a reviewable plan of changes to custom field values; nothing
 //! is written to Clio.
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
@@ -14,8 +13,10 @@ use crate::handler::ClioMcpServer;
 use crate::normalize::Rule;
 use crate::plan::ItemClass;
 use crate::plan::request::{ProposeRequest, ProposedValue, Scope};
+use crate::tools::args::{self, Args};
+use crate::tools::find_matters::MAX_QUERY_CHARS;
 use crate::tools::find_matters::MatterStatus;
-use crate::tools::get_plan::{DEFAULT_MATTERS, answer};
+use crate::tools::get_plan::{answer, page_limit};
 use crate::tools::{internal, user_error};
 
 pub const TOOL: &str = "propose_normalization";
@@ -81,12 +82,15 @@ impl ClioMcpServer {
             destructive_hint = false,
             idempotent_hint = false,
             open_world_hint = true
-        )
+        ),
+        input_schema = crate::tools::args::schema::<ProposeNormalizationArgs>()
     )]
     async fn propose_normalization(
         &self,
-        Parameters(args): Parameters<ProposeNormalizationArgs>,
+        Args(args): Args<ProposeNormalizationArgs>,
     ) -> Result<CallToolResult, ErrorData> {
+        let limit = page_limit(args.limit)?;
+        args::text_at_most("query", args.query.as_deref(), MAX_QUERY_CHARS)?;
         let values_given = args.values.as_ref().is_some_and(|v| !v.is_empty());
         let req = ProposeRequest {
             fields: args.fields,
@@ -104,7 +108,6 @@ impl ClioMcpServer {
             Err(e) if e.is_user_error() => return user_error(e.to_string()),
             Err(e) => return Err(internal("could not start the proposal", &e)),
         };
-        let limit = args.limit.unwrap_or(DEFAULT_MATTERS);
         let header = match self.planner.wait(&plan_id, self.settings.scan_wait).await {
             Ok(h) => h,
             Err(e) => return Err(internal("could not read the new plan", &e)),

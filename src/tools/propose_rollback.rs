@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
@@ -12,6 +11,7 @@ use serde::Deserialize;
 use crate::handler::ClioMcpServer;
 use crate::jobs::rollback::RollbackScope;
 use crate::plan::ItemClass;
+use crate::tools::args::Args;
 use crate::tools::get_plan::{DEFAULT_MATTERS, answer};
 use crate::tools::{internal, user_error};
 
@@ -36,14 +36,17 @@ impl ClioMcpServer {
             destructive_hint = false,
             idempotent_hint = false,
             open_world_hint = true
-        )
+        ),
+        input_schema = crate::tools::args::schema::<ProposeRollbackArgs>()
     )]
     async fn propose_rollback(
         &self,
-        Parameters(args): Parameters<ProposeRollbackArgs>,
+        Args(args): Args<ProposeRollbackArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let scope = RollbackScope {
-            jobs: vec![args.job_id.trim().to_string()],
+            jobs: vec![
+                crate::tools::args::id("job_id", &args.job_id, "job-0123456789ab")?.to_string(),
+            ],
             matters: Vec::new(),
         };
         let req = match self.jobs.rollback_request(&scope).await {

@@ -1,12 +1,13 @@
 //! Tool `read_matter_fields`: custom field values of a few matters, resolved and audited.
 
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::clio::types::CustomField;
 use crate::handler::ClioMcpServer;
+use crate::tools::args::{ArgError, Args, text};
 use crate::tools::matter_view::{self, FieldFilter, MatterFields};
 use crate::tools::{internal, structured, user_error};
 
@@ -42,11 +43,12 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = true
         ),
+        input_schema = crate::tools::args::schema::<ReadMatterFieldsArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<ReadMatterFieldsOutput>()
     )]
     async fn read_matter_fields(
         &self,
-        Parameters(args): Parameters<ReadMatterFieldsArgs>,
+        Args(args): Args<ReadMatterFieldsArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let mut ids = args.matter_ids.clone();
         let mut seen = std::collections::HashSet::new();
@@ -64,7 +66,11 @@ impl ClioMcpServer {
             Ok(d) => d,
             Err(e) => return user_error(e.to_string()),
         };
-        let filter = FieldFilter::new(args.fields.as_deref().unwrap_or_default());
+        let wanted = args.fields.as_deref().unwrap_or_default();
+        if let Some(e) = unknown_field(wanted, &definitions) {
+            return Err(e.into());
+        }
+        let filter = FieldFilter::new(wanted);
         let matters = matter_view::read_fields(
             &self.client,
             &self.audit,
@@ -103,4 +109,41 @@ impl ClioMcpServer {
             text.trim_end().to_string(),
         )
     }
+}
+
+/// Most field names listed when a wanted one is unknown.
+const NAMES_LISTED: usize = 20;
+
+/// The first wanted field that names no matter field (by name, case-insensitive, or id), as
+/// an error listing the fields there are.
+fn unknown_field(wanted: &[String], definitions: &[CustomField]) -> Option<ArgError> {
+    let (index, given) = wanted.iter().enumerate().find(|(_, w)| {
+        let w = w.trim();
+        !w.is_empty()
+            && !definitions
+                .iter()
+                .any(|d| d.name.trim().eq_ignore_ascii_case(w) || d.id.to_string() == w)
+    })?;
+    let live: Vec<String> = definitions
+        .iter()
+        .filter(|d| !d.deleted)
+        .map(|d| format!("{} ({})", text::clean(&d.name, 60), d.id))
+        .collect();
+    let more = match live.len() {
+        n if n > NAMES_LISTED => format!(" and {} more (list_custom_fields)", n - NAMES_LISTED),
+        _ => String::new(),
+    };
+    let listed: Vec<&str> = live.iter().take(NAMES_LISTED).map(String::as_str).collect();
+    Some(ArgError::new(
+        format!("fields[{index}]"),
+        format!(
+            "fields[{index}]: there is no matter field {}; accepted: a name or id of {}{more}. \
+             Example: \"fields\": [\"{}\"]",
+            text::given_text(given),
+            listed.join(", "),
+            definitions
+                .first()
+                .map_or("Phone".to_string(), |d| text::clean(&d.name, 60))
+        ),
+    ))
 }

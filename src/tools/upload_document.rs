@@ -2,7 +2,6 @@
 //! content, uploaded to a matter, audited, and reported visible.
 
 use base64::Engine;
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
 use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
@@ -10,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::documents::{Source, UploadError, UploadOutcome, UploadRequest};
 use crate::handler::ClioMcpServer;
+use crate::tools::args::Args;
 use crate::tools::{internal, structured, user_error};
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -84,11 +84,12 @@ impl ClioMcpServer {
             idempotent_hint = true,
             open_world_hint = true
         ),
+        input_schema = crate::tools::args::schema::<UploadDocumentArgs>(),
         output_schema = rmcp::handler::server::tool::schema_for_output::<UploadDocumentOutput>()
     )]
     async fn upload_document(
         &self,
-        Parameters(args): Parameters<UploadDocumentArgs>,
+        Args(args): Args<UploadDocumentArgs>,
     ) -> Result<CallToolResult, ErrorData> {
         let source = match source(&args) {
             Ok(s) => s,

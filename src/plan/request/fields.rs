@@ -69,7 +69,7 @@ pub fn find_field<'a>(
             .or_else(|| matter_defs().find(|d| d.name.trim().eq_ignore_ascii_case(wanted))),
     };
     let def = found.ok_or_else(|| RequestError::UnknownField {
-        given: given.to_string(),
+        given: crate::config::shown(given),
         known: matter_defs()
             .filter(|d| !d.deleted)
             .map(|d| format!("{} ({})", d.name, d.id))
