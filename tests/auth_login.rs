@@ -395,3 +395,27 @@ async fn login_takes_the_client_id_from_its_flag_and_the_secret_from_standard_in
         "refreshed with the stored app credentials"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn login_into_a_home_others_can_enter_makes_it_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = sandbox(false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let home = home(&dir);
+    std::fs::create_dir(&home).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pending = start(auth(
+        &sb.base_url,
+        client(&sb),
+        &home,
+        &["login", "--no-browser"],
+    ))
+    .await;
+    let (status, _) = browse(&pending.url).await;
+    assert_eq!(status, 200);
+    let done = pending.finish().await;
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(mode(&home), 0o700);
+    assert_eq!(mode(&home.join("credentials.json")), 0o600);
+}
