@@ -129,7 +129,7 @@ async fn login_stores_the_tokens_owner_only_and_status_says_who_without_a_token(
 }
 
 #[tokio::test]
-async fn a_wrong_state_is_refused_in_the_browser_and_nothing_is_stored() {
+async fn a_wrong_state_is_refused_in_the_browser_and_the_real_answer_still_signs_in() {
     let sb = sandbox(false).await;
     let dir = tempfile::tempdir().unwrap();
     let home = home(&dir);
@@ -153,16 +153,41 @@ async fn a_wrong_state_is_refused_in_the_browser_and_nothing_is_stored() {
         })
         .collect();
     url.query_pairs_mut().clear().extend_pairs(pairs);
-    let (status, page) = browse(url.as_str()).await;
-    assert_eq!(status, 400);
-    assert!(page.contains("does not belong to the sign-in"), "{page}");
+    // Twice: a wrong answer neither ends the wait nor uses it up.
+    for _ in 0..2 {
+        let (status, page) = browse(url.as_str()).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("does not belong to the sign-in"), "{page}");
+        assert!(page.contains("still waiting"), "{page}");
+        assert!(!home.join("credentials.json").exists());
+    }
+    let (status, page) = browse(&pending.url).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Signed in"), "{page}");
     let done = pending.finish().await;
-    assert!(!done.status.success());
-    assert!(
-        done.stderr.contains("state this sign-in did not send"),
-        "{}",
-        done.stderr
-    );
+    assert!(done.status.success(), "{}", done.stderr);
+    assert!(home.join("credentials.json").exists());
+}
+
+#[tokio::test]
+async fn a_wrong_state_alone_ends_at_the_time_limit_with_nothing_stored() {
+    let sb = sandbox(false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let home = home(&dir);
+    let args = ["login", "--no-browser", "--time-limit-secs", "2"];
+    let pending = start(auth(&sb.base_url, client(&sb), &home, &args)).await;
+    let mut url = url::Url::parse(&pending.url).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != "state")
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    let (status, _) = browse(url.as_str()).await;
+    assert_eq!(status, 400);
+    let done = pending.finish().await;
+    assert_eq!(done.status.code(), Some(2), "{}", done.stderr);
+    assert!(done.stderr.contains("within 2 seconds"), "{}", done.stderr);
     assert!(!home.join("credentials.json").exists());
 }
 
