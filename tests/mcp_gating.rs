@@ -332,3 +332,36 @@ async fn resume_jobs_is_refused_when_writes_are_off_and_no_unfinished_job_runs()
     let record: Value = serde_json::from_str(&first).unwrap();
     assert_eq!(record["status"], "interrupted", "{record}");
 }
+
+async fn normalize_prompt(h: &Harness) -> String {
+    let args = json!({"field": "Client Address"})
+        .as_object()
+        .unwrap()
+        .clone();
+    let got = h
+        .client
+        .get_prompt(
+            rmcp::model::GetPromptRequestParams::new("normalize_field").with_arguments(args),
+        )
+        .await
+        .unwrap();
+    serde_json::to_string(&got).unwrap()
+}
+
+#[tokio::test]
+async fn the_normalize_prompt_says_writes_are_off_when_apply_plan_is_withheld() {
+    let all = start(Gate::default()).await;
+    let shown = normalize_prompt(&all).await;
+    assert!(shown.contains("call apply_plan"), "{shown}");
+    assert!(!shown.contains("Writes are off"), "{shown}");
+    for gate in [
+        Gate::read_only(),
+        Gate::parse(false, Some("read,normalize")).unwrap(),
+    ] {
+        let h = start(gate).await;
+        let shown = normalize_prompt(&h).await;
+        assert!(shown.contains("Writes are off"), "{gate:?}: {shown}");
+        assert!(!shown.contains("call apply_plan"), "{gate:?}: {shown}");
+        assert!(shown.contains("propose_normalization"), "{shown}");
+    }
+}
