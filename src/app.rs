@@ -132,7 +132,8 @@ pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, Sta
     let name = user.name.clone().unwrap_or_else(|| "unknown".to_string());
     let who = format!("{name} (user {})", user.id);
     let session = uuid::Uuid::new_v4().to_string();
-    // The plan store first: it creates the state database owner-only.
+    // The home owner-only, then the plan store: it creates the state database owner-only.
+    private_home_or_warn(home);
     let store = PlanStore::open(&state_db(home))?;
     let mut options = AuditOptions::new(who.clone(), session).head_db(state_db(home));
     for secret in client.secrets() {
@@ -157,6 +158,9 @@ pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, Sta
         deny_state(UploadDirs::from_env(&[])?, home),
         &state_db(home),
     );
+    if let Err(e) = crate::files::restrict_sqlite(&state_db(home)) {
+        tracing::warn!(error = %e, "could not make the state database's files owner-only (0600)");
+    }
     let planner = Planner::new(
         client.clone(),
         fields,
@@ -173,6 +177,22 @@ pub async fn open_state(client: ClioClient, home: &Path) -> Result<Services, Sta
         jobs,
         documents,
     })
+}
+
+/// Makes `home` owner-only (0700) when others may enter it, saying so on stderr; a failure is
+/// a warning, and the database then fails to open with its own reason.
+pub fn private_home_or_warn(home: &Path) {
+    match crate::files::private_home(home) {
+        Ok(Some(was)) => tracing::warn!(
+            home = %home.display(),
+            "the clio-mcp home was mode {was:o}: made it owner-only (0700)"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(
+            home = %home.display(), error = %e,
+            "could not make the clio-mcp home owner-only (0700)"
+        ),
+    }
 }
 
 /// Where the `--sandbox` account of `home` persists: `<home>/sandbox/account`.

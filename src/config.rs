@@ -44,18 +44,7 @@ const SHOWN_CHARS: usize = 80;
 /// A setting's value as an error repeats it: without control, zero-width or bidirectional
 /// characters, cut to 80 characters.
 pub fn shown(value: &str) -> String {
-    let hidden = |c: &char| {
-        c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}' | '\u{feff}')
-    };
-    let mut visible = value.chars().filter(|c| !hidden(c));
-    let mut out: String = visible.by_ref().take(SHOWN_CHARS).collect();
-    if visible.next().is_some() {
-        out.pop();
-        out.push('…');
-    }
-    out
+    crate::text::one_line(value, SHOWN_CHARS)
 }
 
 /// The person this process runs as, as the operating system names them (who approved).

@@ -22,6 +22,52 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// Creates `dir` owner-only as [`private_dir`] does, and makes an existing one owner-only too
+/// (mode 0700 on Unix) when its group or others may read, write or enter it: it holds tokens
+/// and privileged matter data. Returns the mode it had when it was changed.
+pub fn private_home(dir: &Path) -> io::Result<Option<u32>> {
+    private_dir(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o700))?;
+            return Ok(Some(mode));
+        }
+    }
+    Ok(None)
+}
+
+/// Makes a SQLite database and its `-wal` and `-shm` files owner-only (mode 0600 on Unix),
+/// whichever of them exist: SQLite gives new ones the main file's mode, but files left from
+/// before keep theirs.
+pub fn restrict_sqlite(db: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut paths = vec![db.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            paths.push(name.into());
+        }
+        for path in paths {
+            match fs::metadata(&path) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
+    Ok(())
+}
+
 /// Options that create files readable and writable by the owner only (mode 0600 on Unix).
 pub fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
@@ -108,6 +154,30 @@ mod tests {
             let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_shared_home_and_database_files_are_made_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        fs::create_dir(&home).unwrap();
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(private_home(&home).unwrap(), Some(0o755));
+        assert_eq!(mode(&home), 0o700);
+        assert_eq!(private_home(&home).unwrap(), None);
+        let db = state_db(&home);
+        for name in ["state.sqlite", "state.sqlite-wal", "state.sqlite-shm"] {
+            fs::write(home.join(name), b"").unwrap();
+            fs::set_permissions(home.join(name), fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        restrict_sqlite(&db).unwrap();
+        for name in ["state.sqlite", "state.sqlite-wal", "state.sqlite-shm"] {
+            assert_eq!(mode(&home.join(name)), 0o600, "{name}");
+        }
+        restrict_sqlite(&dir.path().join("none.sqlite")).unwrap();
     }
 
     #[test]

@@ -127,6 +127,12 @@ impl Gate {
         self.read_only
     }
 
+    /// Whether anything may change Clio: not read-only, and the `write` toolset offered. Jobs
+    /// are resumed only then.
+    pub fn allows_writes(self) -> bool {
+        !self.read_only && self.enables(Toolset::Write)
+    }
+
     pub fn enables(self, toolset: Toolset) -> bool {
         self.toolsets & toolset.bit() != 0
     }
@@ -195,6 +201,22 @@ mod tests {
         assert_eq!(gate.check(Some(false), Some(Toolset::Write)), Ok(()));
         assert_eq!(Gate::parse(false, None), Ok(gate));
         assert_eq!(Gate::parse(false, Some(" ")), Ok(gate));
+        assert!(gate.allows_writes());
+    }
+
+    #[test]
+    fn writes_are_off_in_read_only_mode_or_without_the_write_toolset() {
+        assert!(!Gate::read_only().allows_writes());
+        assert!(
+            !Gate::default()
+                .with_toolsets(&[Toolset::Read])
+                .allows_writes()
+        );
+        assert!(
+            Gate::default()
+                .with_toolsets(&[Toolset::Write])
+                .allows_writes()
+        );
     }
 
     #[test]

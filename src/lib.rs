@@ -60,4 +60,5 @@ pub mod files;
 pub mod gate;
 pub mod http_security;
 pub mod privacy;
+pub mod text;
 pub mod upload_dirs;

@@ -58,6 +58,11 @@ impl McpServer {
         }
     }
 
+    /// Whether the gate withholds the tool `name`.
+    pub(crate) fn withholds(&self, name: &str) -> bool {
+        self.refusals.contains_key(name)
+    }
+
     /// A server that connects to Clio through `connect` on the first tool call (and again on
     /// the next after a failure).
     pub fn lazy(connect: Connector, settings: ServerSettings) -> McpServer {

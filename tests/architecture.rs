@@ -40,6 +40,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", FOUNDATIONS),
     ("http_security", FOUNDATIONS),
     ("privacy", FOUNDATIONS),
+    ("text", FOUNDATIONS),
     ("gate", FOUNDATIONS),
     ("files", FOUNDATIONS),
     ("export", FOUNDATIONS),

@@ -129,7 +129,7 @@ async fn login_stores_the_tokens_owner_only_and_status_says_who_without_a_token(
 }
 
 #[tokio::test]
-async fn a_wrong_state_is_refused_in_the_browser_and_nothing_is_stored() {
+async fn a_wrong_state_is_refused_in_the_browser_and_the_real_answer_still_signs_in() {
     let sb = sandbox(false).await;
     let dir = tempfile::tempdir().unwrap();
     let home = home(&dir);
@@ -153,16 +153,41 @@ async fn a_wrong_state_is_refused_in_the_browser_and_nothing_is_stored() {
         })
         .collect();
     url.query_pairs_mut().clear().extend_pairs(pairs);
-    let (status, page) = browse(url.as_str()).await;
-    assert_eq!(status, 400);
-    assert!(page.contains("does not belong to the sign-in"), "{page}");
+    // Twice: a wrong answer neither ends the wait nor uses it up.
+    for _ in 0..2 {
+        let (status, page) = browse(url.as_str()).await;
+        assert_eq!(status, 400);
+        assert!(page.contains("does not belong to the sign-in"), "{page}");
+        assert!(page.contains("still waiting"), "{page}");
+        assert!(!home.join("credentials.json").exists());
+    }
+    let (status, page) = browse(&pending.url).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Signed in"), "{page}");
     let done = pending.finish().await;
-    assert!(!done.status.success());
-    assert!(
-        done.stderr.contains("state this sign-in did not send"),
-        "{}",
-        done.stderr
-    );
+    assert!(done.status.success(), "{}", done.stderr);
+    assert!(home.join("credentials.json").exists());
+}
+
+#[tokio::test]
+async fn a_wrong_state_alone_ends_at_the_time_limit_with_nothing_stored() {
+    let sb = sandbox(false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let home = home(&dir);
+    let args = ["login", "--no-browser", "--time-limit-secs", "2"];
+    let pending = start(auth(&sb.base_url, client(&sb), &home, &args)).await;
+    let mut url = url::Url::parse(&pending.url).unwrap();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != "state")
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    let (status, _) = browse(url.as_str()).await;
+    assert_eq!(status, 400);
+    let done = pending.finish().await;
+    assert_eq!(done.status.code(), Some(2), "{}", done.stderr);
+    assert!(done.stderr.contains("within 2 seconds"), "{}", done.stderr);
     assert!(!home.join("credentials.json").exists());
 }
 
@@ -394,4 +419,28 @@ async fn login_takes_the_client_id_from_its_flag_and_the_secret_from_standard_in
         1,
         "refreshed with the stored app credentials"
     );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn login_into_a_home_others_can_enter_makes_it_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = sandbox(false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let home = home(&dir);
+    std::fs::create_dir(&home).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pending = start(auth(
+        &sb.base_url,
+        client(&sb),
+        &home,
+        &["login", "--no-browser"],
+    ))
+    .await;
+    let (status, _) = browse(&pending.url).await;
+    assert_eq!(status, 200);
+    let done = pending.finish().await;
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(mode(&home), 0o700);
+    assert_eq!(mode(&home.join("credentials.json")), 0o600);
 }

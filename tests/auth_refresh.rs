@@ -163,11 +163,40 @@ async fn tokens_from_the_environment_are_refreshed_in_memory_only() {
     let (client, persistence) = client_for(&vars);
     assert!(persistence.is_none());
     sb.expire_access_tokens();
+    // What the process logs (on stderr in a real run), caught on this test's thread.
+    let log = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || Sink(sink.clone()))
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
     client.who_am_i().await.unwrap();
+    drop(guard);
     assert_eq!(sb.stats().token_refreshes, 1);
+    let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("cannot store the new pair"), "{log}");
+    assert!(log.contains("clio-mcp auth login"), "{log}");
+    for secret in [&sb.access_token, &sb.refresh_token, &sb.client_secret] {
+        assert!(!log.contains(secret.as_str()), "a secret was logged: {log}");
+    }
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         0,
         "nothing written"
     );
+}
+
+/// A log writer into a shared buffer.
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -262,3 +262,106 @@ async fn the_environment_variables_gate_a_served_process() {
     assert!(format!("{:?}", r.content).contains("read-only mode"));
     client.cancel().await.unwrap();
 }
+
+/// The sandbox account's journal of writes (one line per change Clio accepted).
+fn journal(home: &std::path::Path) -> String {
+    let path = clio_mcp::app::sandbox_account_dir(home).join("journal.jsonl");
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn resume_jobs_is_refused_when_writes_are_off_and_no_unfinished_job_runs() {
+    use common::cli::{clio, propose_addresses, text};
+    let home = tempfile::tempdir().unwrap();
+    let sb = clio_mcp::sandbox::Sandbox::start(clio_mcp::sandbox::SandboxOptions {
+        matters: clio_mcp::app::SANDBOX_MATTERS,
+        state_dir: Some(clio_mcp::app::sandbox_account_dir(home.path())),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let forbidden = sb.forbidden_matters();
+    let address = clio_mcp::sandbox::seed::CLIENT_ADDRESS;
+    let ids: Vec<u64> = sb
+        .matter_ids()
+        .into_iter()
+        .filter(|id| !forbidden.contains(id) && sb.value(*id, address).is_some())
+        .take(4)
+        .collect();
+    sb.stop().await;
+    let plan = propose_addresses(home.path(), &ids);
+    let approved = clio(
+        home.path(),
+        &["plan", "--sandbox", "approve", &plan, "--yes"],
+        &[],
+    );
+    assert!(approved.status.success(), "{}", text(&approved));
+    // Killed right after its first write: an interrupted job waits to be resumed.
+    let killed = clio(
+        home.path(),
+        &["jobs", "--sandbox", "run", &plan, "--yes"],
+        &[("CLIO_MCP_CRASH_AT", "after-outcome:1")],
+    );
+    assert!(!killed.status.success(), "{}", text(&killed));
+    let before = journal(home.path());
+    for (args, env) in [
+        (vec!["--read-only", "--resume-jobs"], vec![]),
+        (vec!["--resume-jobs"], vec![("CLIO_MCP_READ_ONLY", "1")]),
+        (
+            vec!["--resume-jobs", "--toolsets", "read,normalize"],
+            vec![],
+        ),
+        (vec!["--resume-jobs"], vec![("CLIO_MCP_TOOLSETS", "read")]),
+    ] {
+        let out = serve(home.path(), &args, &env);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "stdout is the protocol's");
+        for flag in ["--resume-jobs", "--read-only", "--toolsets"] {
+            assert!(stderr.contains(flag), "{flag}: {stderr}");
+        }
+        assert!(!stderr.contains("resuming job"), "{stderr}");
+    }
+    assert_eq!(journal(home.path()), before, "no write reached the sandbox");
+    let list = clio(home.path(), &["jobs", "--sandbox", "list", "--json"], &[]);
+    let first = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let record: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(record["status"], "interrupted", "{record}");
+}
+
+async fn normalize_prompt(h: &Harness) -> String {
+    let args = json!({"field": "Client Address"})
+        .as_object()
+        .unwrap()
+        .clone();
+    let got = h
+        .client
+        .get_prompt(
+            rmcp::model::GetPromptRequestParams::new("normalize_field").with_arguments(args),
+        )
+        .await
+        .unwrap();
+    serde_json::to_string(&got).unwrap()
+}
+
+#[tokio::test]
+async fn the_normalize_prompt_says_writes_are_off_when_apply_plan_is_withheld() {
+    let all = start(Gate::default()).await;
+    let shown = normalize_prompt(&all).await;
+    assert!(shown.contains("call apply_plan"), "{shown}");
+    assert!(!shown.contains("Writes are off"), "{shown}");
+    for gate in [
+        Gate::read_only(),
+        Gate::parse(false, Some("read,normalize")).unwrap(),
+    ] {
+        let h = start(gate).await;
+        let shown = normalize_prompt(&h).await;
+        assert!(shown.contains("Writes are off"), "{gate:?}: {shown}");
+        assert!(!shown.contains("call apply_plan"), "{gate:?}: {shown}");
+        assert!(shown.contains("propose_normalization"), "{shown}");
+    }
+}

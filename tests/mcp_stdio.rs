@@ -295,3 +295,50 @@ async fn garbage_before_initialize_is_answered_and_initialize_still_works() {
     raw.initialize().await;
     raw.ping(1).await;
 }
+
+#[tokio::test]
+async fn error_answers_echo_no_hostile_method_and_no_serde_text() {
+    let mut raw = Raw::start();
+    raw.initialize().await;
+    let method = format!("no/such\u{202E}\u{1B}[2J\u{E0075}{}", "m".repeat(10_000));
+    let frame = json!({"jsonrpc": "2.0", "id": 30, "method": method, "params": {}});
+    raw.send(frame.to_string().as_bytes()).await;
+    let answer = raw.recv().await;
+    expect_error(&answer, -32601, &json!(30), "a hostile unknown method");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("method not found: no/such[2Jm"),
+        "{message}"
+    );
+    assert!(message.chars().count() <= 100, "{} chars", message.len());
+    assert!(
+        !message.chars().any(clio_mcp::text::is_hidden),
+        "{message:?}"
+    );
+    for params in [
+        json!({"name": 5}),
+        json!({"name": {"deep": "`x`"}}),
+        json!(5),
+    ] {
+        let frame = json!({"jsonrpc": "2.0", "id": 31, "method": "tools/call", "params": params});
+        raw.send(frame.to_string().as_bytes()).await;
+        let answer = raw.recv().await;
+        expect_error(&answer, -32602, &json!(31), "tools/call with bad params");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("invalid params for tools/call: params"),
+            "{message}"
+        );
+        for serde in [
+            "expected",
+            "struct",
+            "invalid type",
+            "`5`",
+            "`x`",
+            "Request",
+        ] {
+            assert!(!message.contains(serde), "{serde}: {message}");
+        }
+    }
+    raw.ping(32).await;
+}

@@ -1,5 +1,6 @@
 //! The loopback listener Clio's sign-in page sends the browser back to: one answer at
-//! `/callback`, its `state` checked, and the browser told plainly what happened.
+//! `/callback` whose `state` matches (others are refused and the wait goes on), and the
+//! browser told plainly what happened.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -142,6 +143,18 @@ async fn receive(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
+    // An answer with another state is not this sign-in's (a stale tab, another page probing
+    // the port): refused, and the wait for the real one goes on until the time limit.
+    if judge(&params, &shared.expected_state) == Outcome::WrongState {
+        tracing::warn!("refused an answer at the sign-in callback whose state does not match");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Not this sign-in",
+            "This answer does not belong to the sign-in clio-mcp started (its state does not \
+             match), so it was refused and nothing was stored. clio-mcp is still waiting: \
+             finish the sign-in from the address the terminal printed.",
+        );
+    }
     let Some(tx) = shared
         .answer
         .lock()
@@ -170,8 +183,7 @@ async fn receive(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         Outcome::WrongState => page(
             StatusCode::BAD_REQUEST,
             "Not this sign-in",
-            "This answer does not belong to the sign-in clio-mcp started (its state does not \
-             match), so it was refused and nothing was stored. Run `clio-mcp auth login` again.",
+            "This answer does not belong to the sign-in clio-mcp started.",
         ),
         Outcome::Refused { error, .. } => page(
             StatusCode::BAD_REQUEST,

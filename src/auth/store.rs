@@ -216,6 +216,15 @@ impl CredentialStore {
                 entry.write(&text).map_err(|e| self.failed("write", e))
             }
             CredentialStore::File(path) => {
+                // The folder owner-only first (0700), even when it was made before.
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                    && let Ok(Some(was)) = crate::files::private_home(dir)
+                {
+                    tracing::warn!(
+                        home = %dir.display(),
+                        "the clio-mcp home was mode {was:o}: made it owner-only (0700)"
+                    );
+                }
                 crate::files::write_atomic(path, |w| w.write_all(text.as_bytes()))
                     .and_then(|()| crate::files::sync_dir(path))
                     .map_err(|e| self.failed("write", e.to_string()))

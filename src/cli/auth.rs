@@ -45,7 +45,7 @@ pub(super) struct LoginArgs {
     #[arg(long)]
     no_browser: bool,
     /// Seconds to wait for the browser (for tests).
-    #[arg(long, hide = true, default_value_t = 300)]
+    #[arg(long, hide = true, default_value_t = crate::auth::login::LOGIN_TIME_LIMIT.as_secs())]
     time_limit_secs: u64,
 }
 

@@ -39,8 +39,9 @@ pub struct ServeOptions {
 }
 
 /// Lists the jobs left unfinished (on stderr: stdout is the protocol's) and resumes them in the
-/// background when asked to.
-async fn report_unfinished(jobs: &JobService, resume: bool) -> Result<(), CliError> {
+/// background when asked to and the gate allows writes (never in read-only mode).
+async fn report_unfinished(jobs: &JobService, resume: bool, gate: Gate) -> Result<(), CliError> {
+    let resume = resume && gate.allows_writes();
     for (header, status) in jobs.unfinished().await? {
         if status == JobStatus::Running {
             eprintln!(
@@ -90,6 +91,7 @@ fn report_gate(gate: Gate) {
 fn clio_connector(options: &ServeOptions) -> Connector {
     let home = options.home.clone();
     let resume = options.resume_jobs;
+    let gate = options.gate;
     let dirs = options.allow_dirs.clone();
     Arc::new(move || {
         let home = home.clone();
@@ -99,7 +101,7 @@ fn clio_connector(options: &ServeOptions) -> Connector {
             let services = open_state(target.client, &target.home)
                 .await?
                 .with_upload_dirs(UploadDirs::from_env(&dirs)?, &target.home);
-            if let Err(e) = report_unfinished(&services.jobs, resume).await {
+            if let Err(e) = report_unfinished(&services.jobs, resume, gate).await {
                 eprintln!("clio-mcp: could not list the unfinished jobs: {e}");
             }
             Ok::<_, StartError>(services)
@@ -133,6 +135,14 @@ fn webhook_receiver(
 
 /// Runs the server until the client disconnects (stdio) or Ctrl-C (HTTP).
 pub async fn run(options: ServeOptions) -> Result<(), CliError> {
+    if options.resume_jobs && !options.gate.allows_writes() {
+        return Err(CliError::Usage(
+            "--resume-jobs resumes write jobs, which --read-only (or CLIO_MCP_READ_ONLY=1) or a \
+             --toolsets list without `write` forbids: drop --resume-jobs, or resume them with \
+             `clio-mcp jobs resume`"
+                .to_string(),
+        ));
+    }
     if let Some(addr) = options.http {
         // Refuse an unsafe bind before touching Clio or the disk.
         options
@@ -157,7 +167,7 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
             .with_upload_dirs(dirs, &target.home);
         let server = crate::server::new(services, settings);
         if let Some(connected) = server.connected() {
-            report_unfinished(connected.jobs(), options.resume_jobs).await?;
+            report_unfinished(connected.jobs(), options.resume_jobs, options.gate).await?;
         }
         (server, target.sandbox)
     } else {

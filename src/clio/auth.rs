@@ -161,11 +161,22 @@ impl TokenState {
         (!same).then_some(stored)
     }
 
-    /// Writes `grant` to the sign-in store, if the tokens came from there. A failure is
+    /// Writes `grant` to the sign-in store, if the tokens came from there (else warns). A failure is
     /// logged: the pair is used in this process anyway, since Clio may already have revoked
     /// the old refresh token and dropping the new one would lose the sign-in for good.
     async fn store(&self, grant: &TokenGrant) {
         let Some(persistence) = self.persistence.clone() else {
+            // Tokens from the environment have no store: say so (never the token), since a
+            // rotated refresh token is then lost when this process ends.
+            if grant.refresh_token.is_some() {
+                tracing::warn!(
+                    "refreshed the Clio tokens from the environment (CLIO_ACCESS_TOKEN, \
+                     CLIO_REFRESH_TOKEN): clio-mcp cannot store the new pair, so it works in \
+                     this process only and the refresh token in your configuration may no \
+                     longer work; run `clio-mcp auth login` to keep a sign-in clio-mcp can \
+                     update"
+                );
+            }
             return;
         };
         let copy = grant.clone();

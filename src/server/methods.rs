@@ -18,10 +18,45 @@ use rmcp::model::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-type Check = fn(Value) -> Result<(), serde_json::Error>;
+type Check = fn(&Value) -> Result<(), serde_path_to_error::Error<serde_json::Error>>;
 
-fn check<T: DeserializeOwned>(request: Value) -> Result<(), serde_json::Error> {
-    serde_json::from_value::<T>(request).map(drop)
+fn check<T: DeserializeOwned>(
+    request: &Value,
+) -> Result<(), serde_path_to_error::Error<serde_json::Error>> {
+    serde_path_to_error::deserialize::<_, T>(request).map(drop)
+}
+
+/// Most characters of a method name or a path taken from the request into an error.
+const SHOWN_CHARS: usize = 80;
+
+/// Where a request failed to parse and how, in the request's own names (`params.name has the
+/// wrong type or value`), never the serde text, which names Rust types and echoes input.
+fn problem(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let mut path = String::new();
+    for segment in e.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+            serde_path_to_error::Segment::Map { key } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&crate::text::one_line(key, 40));
+            }
+            _ => {}
+        }
+    }
+    let inner = e.inner().to_string();
+    // serde names a missing field after the protocol's field name (`missing field `name``).
+    let missing = inner
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+        .filter(|f| f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let path = crate::text::one_line(&path, SHOWN_CHARS);
+    let at = if path.is_empty() { "params" } else { &path };
+    match missing {
+        Some(field) => format!("{at}: the field `{field}` is required"),
+        None => format!("{at} has the wrong type or value"),
+    }
 }
 
 /// Every request method rmcp types, with the type its `{method, params}` must parse as.
@@ -66,7 +101,10 @@ pub fn untyped_request_error(method: &str, params: Option<&Value>) -> ErrorData 
     let Some((_, check)) = KNOWN.iter().find(|(m, _)| *m == method) else {
         return ErrorData::new(
             ErrorCode::METHOD_NOT_FOUND,
-            format!("method not found: {method}"),
+            format!(
+                "method not found: {}",
+                crate::text::one_line(method, SHOWN_CHARS)
+            ),
             None,
         );
     };
@@ -74,8 +112,8 @@ pub fn untyped_request_error(method: &str, params: Option<&Value>) -> ErrorData 
     if let Some(params) = params {
         request["params"] = params.clone();
     }
-    let detail = match check(request) {
-        Err(e) => format!(": {e}"),
+    let detail = match check(&request) {
+        Err(e) => format!(": {}", problem(&e)),
         Ok(()) => String::new(),
     };
     ErrorData::invalid_params(format!("invalid params for {method}{detail}"), None)
@@ -95,7 +133,13 @@ mod tests {
             "{}",
             e.message
         );
-        assert!(e.message.contains("expected a string"), "{}", e.message);
+        // rmcp's flattened params hide the inner path; what is said names no Rust type.
+        assert_eq!(
+            e.message,
+            "invalid params for tools/call: params has the wrong type or value"
+        );
+        let e = untyped_request_error("tools/call", Some(&json!({"arguments": {}})));
+        assert!(e.message.contains("`name` is required"), "{}", e.message);
         let e = untyped_request_error("tools/call", None);
         assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
         let e = untyped_request_error("prompts/get", Some(&json!(5)));
@@ -107,6 +151,14 @@ mod tests {
         let e = untyped_request_error("no/such", Some(&json!({})));
         assert_eq!(e.code, ErrorCode::METHOD_NOT_FOUND);
         assert_eq!(e.message, "method not found: no/such");
+        let hostile = format!("a\u{202E}b\u{E0075}\n{}", "x".repeat(5000));
+        let e = untyped_request_error(&hostile, None);
+        assert!(
+            e.message.starts_with("method not found: abx"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.chars().count() <= 100, "{}", e.message);
         assert!(!is_known("no/such"));
         assert!(is_known("tools/call"));
     }

@@ -20,6 +20,24 @@ pub struct ReviewJobArgs {
     pub job_id: String,
 }
 
+impl McpServer {
+    /// The last step of `normalize_field`: apply when this server may write, else hand over.
+    fn apply_step(&self) -> &'static str {
+        if self.withholds("apply_plan") {
+            "4. Stop there: tell me the plan id, its content hash and the reviewer file path. \
+             Writes are off on this server (read-only mode, or the write toolset is not \
+             offered), so apply_plan is not available: do not try to apply the plan. A person \
+             can apply it outside this chat with `clio-mcp plan approve PLAN_ID` and \
+             `clio-mcp jobs run PLAN_ID`."
+        } else {
+            "4. Stop there: tell me the plan id, its content hash and the reviewer file path, \
+             and wait. Only when I say so, call apply_plan with that plan id and content hash, \
+             then follow it with job_status until it ends and report what changed and what did \
+             not land. Never claim a value changed unless a tool said so."
+        }
+    }
+}
+
 #[prompt_router(vis = "pub(super)")]
 impl McpServer {
     /// Normalize one custom field's values across matters, with a human review before anything changes.
@@ -40,11 +58,9 @@ impl McpServer {
              with get_plan; then list what needs a human and what is invalid, with the reasons. \
              If I decide values by hand, propose them with `values` so they are checked too. \
              Never invent picklist options.\n\
-             4. Stop there: tell me the plan id, its content hash and the reviewer file path, and \
-             wait. Only when I say so, call apply_plan with that plan id and content hash, then \
-             follow it with job_status until it ends and report what changed and what did not \
-             land. Never claim a value changed unless a tool said so.",
-            field = args.field
+             {step4}",
+            field = args.field,
+            step4 = self.apply_step()
         );
         vec![PromptMessage::new_text(Role::User, text)]
     }

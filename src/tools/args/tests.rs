@@ -163,7 +163,11 @@ fn hostile_input_is_cut_and_cleaned() {
     ] {
         let e = fail(v);
         assert!(e.message.matches('A').count() <= 200, "{}", e.message);
-        assert!(!e.message.chars().any(text::is_hidden), "{:?}", e.message);
+        assert!(
+            !e.message.chars().any(crate::text::is_hidden),
+            "{:?}",
+            e.message
+        );
         assert!(e.message.chars().count() < 800, "{}", e.message.len());
     }
 }

@@ -7,23 +7,9 @@ pub const GIVEN_CHARS: usize = 80;
 /// Most characters of an argument name (or path) taken from the input.
 pub const NAME_CHARS: usize = 40;
 
-/// Characters never echoed: C0 and C1 controls, zero-width and bidirectional marks and
-/// overrides, the byte-order mark.
-pub fn is_hidden(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}' | '\u{feff}')
-}
-
-/// `text` without hidden characters, cut to `max` characters (an ellipsis marks a cut).
+/// `text` without hidden characters ([`crate::text::is_hidden`]) on one line, cut to `max` characters (an ellipsis marks a cut).
 pub fn clean(text: &str, max: usize) -> String {
-    let mut visible = text.chars().filter(|c| !is_hidden(*c));
-    let mut out: String = visible.by_ref().take(max).collect();
-    if visible.next().is_some() {
-        out.pop();
-        out.push('…');
-    }
-    out
+    crate::text::one_line(text, max)
 }
 
 /// A text argument as an error shows it: quoted, cleaned, cut to [`GIVEN_CHARS`].
