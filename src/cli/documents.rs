@@ -50,10 +50,13 @@ pub enum DocumentsCommand {
     },
     /// Finish an upload that failed after Clio registered the document: sends the bytes
     /// again if storage lacks them, then marks it fully uploaded.
+    /// With no DOC_ID: lists the unfinished uploads, as `documents pending` does.
     Finish {
         #[arg(value_name = "DOC_ID")]
-        document_id: u64,
+        document_id: Option<u64>,
     },
+    /// List uploads registered in Clio but not finished (finish each with `documents finish`).
+    Pending,
     /// Print a matter's new and changed documents, polling with `updated_since`.
     Watch {
         #[arg(long)]
@@ -78,6 +81,9 @@ pub async fn run(
     home: Option<PathBuf>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    if let DocumentsCommand::Watch { since, .. } = &args.cmd {
+        check_since(since.as_deref())?;
+    }
     let target = connect(args.sandbox, home).await?;
     if let DocumentsCommand::Watch {
         matter,
@@ -120,8 +126,13 @@ pub async fn run(
             force,
             tool: "documents upload".to_string(),
         }),
-        DocumentsCommand::Finish { document_id } => {
-            return finish(&services.documents, document_id, out).await;
+        DocumentsCommand::Finish {
+            document_id: Some(id),
+        } => {
+            return finish(&services.documents, id, out).await;
+        }
+        DocumentsCommand::Finish { document_id: None } | DocumentsCommand::Pending => {
+            return pending(&services.documents, out);
         }
         DocumentsCommand::Watch { .. } => return Ok(()),
     };
@@ -141,6 +152,30 @@ async fn finish(
     print_outcome(&o, out)
 }
 
+fn pending(
+    documents: &crate::documents::DocumentService,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let rows = documents
+        .pending_uploads()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if rows.is_empty() {
+        writeln!(out, "no unfinished uploads")?;
+    }
+    for p in rows {
+        writeln!(
+            out,
+            "pending\t{}\tmatter {}\t{}\t{} bytes\tfinish: clio-mcp documents finish {}",
+            p.document_id,
+            p.matter_id,
+            clean(&p.name),
+            p.size,
+            p.document_id
+        )?;
+    }
+    Ok(())
+}
+
 fn print_outcome(o: &UploadOutcome, out: &mut dyn Write) -> Result<(), CliError> {
     if o.already_uploaded {
         writeln!(
@@ -156,6 +191,25 @@ fn print_outcome(o: &UploadOutcome, out: &mut dyn Write) -> Result<(), CliError>
         )?;
     }
     Ok(())
+}
+
+/// A name from Clio (or the state database) as the terminal shows it: without control or
+/// bidirectional characters, cut to 255.
+fn clean(name: &str) -> String {
+    crate::tools::args::text::clean(name, 255)
+}
+
+/// `--since` checked locally: an RFC 3339 time.
+fn check_since(since: Option<&str>) -> Result<(), CliError> {
+    match since {
+        Some(s) if chrono::DateTime::parse_from_rfc3339(s).is_err() => {
+            Err(CliError::Usage(format!(
+                "--since {} is not an RFC 3339 time; give one such as 2026-01-31T09:00:00Z",
+                crate::tools::args::text::given_text(s)
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Polls `polls` times (0: forever), `interval` seconds apart, printing each document that
@@ -184,9 +238,9 @@ async fn watch(
                 out,
                 "{what}\t{}\t{}\t{} bytes\t{}",
                 d.id,
-                d.name.as_deref().unwrap_or("?"),
+                clean(d.name.as_deref().unwrap_or("?")),
                 d.size().unwrap_or(0),
-                d.updated_at.as_deref().unwrap_or("?")
+                clean(d.updated_at.as_deref().unwrap_or("?"))
             )?;
             if d.updated_at > since {
                 since = d.updated_at.clone();

@@ -8,6 +8,11 @@ use super::{DocumentService, Source, UploadError, UploadOutcome};
 use crate::clio::ClioError;
 
 impl DocumentService {
+    /// The uploads registered in Clio but not finished, oldest first.
+    pub fn pending_uploads(&self) -> Result<Vec<super::Pending>, UploadError> {
+        Ok(self.pending.list()?)
+    }
+
     /// Finishes document `id` from what the state database kept of its upload. A document
     /// already visible is only recorded as finished.
     pub async fn finish(&self, id: u64, tool: &str) -> Result<UploadOutcome, UploadError> {
