@@ -198,3 +198,24 @@ async fn names_content_types_and_since_are_checked_locally_naming_the_argument()
         text(&bad)
     );
 }
+
+#[tokio::test]
+async fn a_storage_put_that_cannot_be_built_is_refused_at_once_never_retried() {
+    let files = tempfile::tempdir().unwrap();
+    let h = start(files.path()).await;
+    let config = h
+        .sandbox
+        .clio_config(NonZeroU32::new(RATE).unwrap())
+        .unwrap();
+    let client = ClioClient::new(&config, RetryPolicy::fast()).unwrap();
+    let body = clio_mcp::clio::storage::PutBody::Bytes(b"x".to_vec().into());
+    let headers = vec![("X-Amz-Meta".to_string(), "a\nb".to_string())];
+    let err = client
+        .put_presigned("http://127.0.0.1:9/storage/x", &headers, &body)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, clio_mcp::clio::ClioError::Refused { .. }),
+        "{err:?}"
+    );
+}
