@@ -131,7 +131,6 @@ impl DocumentService {
             Source::Path(p) => Some(p.as_path()),
             Source::Inline(_) => None,
         };
-        let name = name::document_name(req.name.as_deref(), given_path)?;
         let (bytes, path) = match &req.source {
             Source::Path(p) => {
                 let guarded = self.dirs.open(p)?;
@@ -152,6 +151,7 @@ impl DocumentService {
                 (Bytes::Inline(content.clone().into()), None)
             }
         };
+        let name = name::document_name(req.name.as_deref(), given_path)?;
         let content_type = name::content_type(req.content_type.as_deref(), &name)?;
         let size = bytes.len();
         let sha256 = bytes.sha256().await?;

@@ -131,6 +131,7 @@ impl ClioMcpServer {
             Err(e @ (UploadError::Audit(_) | UploadError::Store(_))) => {
                 Err(internal("could not record the upload", &e))
             }
+            Err(e @ UploadError::Guard(_)) => user_error(format!("path refused: {e}")),
             Err(e) => user_error(e.to_string()),
         }
     }
