@@ -175,19 +175,20 @@ async fn every_escape_from_the_allowed_folders_is_refused_naming_allow_dir() {
 
     let h = start(&[&allowed], None).await;
     let m = matter(&h);
-    let credentials = h.home.path().join("credentials.json");
-    std::fs::write(&credentials, b"{\"refresh_token\":\"x\"}").unwrap();
-    let escapes = [
-        allowed.join("..").join("id_ed25519"),
-        outside.clone(),
-        PathBuf::from("~/.ssh/id_ed25519"),
-        allowed.join(".ssh").join("id_ed25519"),
-        allowed.join("innocent.pdf"),
-        allowed.join("hard.pdf"),
-        allowed.clone(),
-        credentials,
+    let outside_reason = "is outside the folders allowed for uploads";
+    let mut escapes = vec![
+        (allowed.join("..").join("id_ed25519"), outside_reason),
+        (outside.clone(), outside_reason),
+        (PathBuf::from("~/.ssh/id_ed25519"), outside_reason),
+        (allowed.join(".ssh").join("id_ed25519"), "is hidden"),
+        (allowed.clone(), "is a directory"),
     ];
-    for path in escapes {
+    #[cfg(unix)]
+    escapes.extend([
+        (allowed.join("innocent.pdf"), outside_reason),
+        (allowed.join("hard.pdf"), "has 2 hard links"),
+    ]);
+    for (path, reason) in escapes {
         let r = call(
             &h,
             "upload_document",
@@ -196,8 +197,10 @@ async fn every_escape_from_the_allowed_folders_is_refused_naming_allow_dir() {
         .await;
         let e = error_text(&r);
         assert!(e.contains("--allow-dir"), "{}: {e}", path.display());
+        assert!(e.contains(reason), "{}: {reason:?} not in {e}", path.display());
     }
-    // clio-mcp's own state is refused even when its home is inside an allowed folder.
+    // clio-mcp's own state (credentials, state database) is refused even when its home is
+    // inside an allowed folder.
     let own = start_allowing_home().await;
     let creds = own.home.path().join("credentials.json");
     std::fs::write(&creds, b"{\"refresh_token\":\"x\"}").unwrap();
