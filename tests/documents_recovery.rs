@@ -219,3 +219,33 @@ async fn a_storage_put_that_cannot_be_built_is_refused_at_once_never_retried() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn the_cli_multipart_threshold_sends_a_file_above_it_in_parts() {
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("big.pdf");
+    std::fs::write(&path, vec![7u8; 6 * 1024 * 1024]).unwrap();
+    let h = start(files.path()).await;
+    let m = h.sandbox.matter_ids()[0].to_string();
+    let allow = files.path().to_str().unwrap();
+    let up = clio(
+        h.home.path(),
+        &[
+            "documents",
+            "--sandbox",
+            "--allow-dir",
+            allow,
+            "upload",
+            "--matter-id",
+            &m,
+            path.to_str().unwrap(),
+        ],
+        &[("CLIO_MCP_MULTIPART_THRESHOLD_MB", "5")],
+    );
+    assert!(up.status.success(), "{}", text(&up));
+    assert!(
+        String::from_utf8_lossy(&up.stdout).contains("2 part(s)"),
+        "{}",
+        text(&up)
+    );
+}

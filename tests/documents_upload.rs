@@ -197,7 +197,11 @@ async fn every_escape_from_the_allowed_folders_is_refused_naming_allow_dir() {
         .await;
         let e = error_text(&r);
         assert!(e.contains("--allow-dir"), "{}: {e}", path.display());
-        assert!(e.contains(reason), "{}: {reason:?} not in {e}", path.display());
+        assert!(
+            e.contains(reason),
+            "{}: {reason:?} not in {e}",
+            path.display()
+        );
     }
     // clio-mcp's own state (credentials, state database) is refused even when its home is
     // inside an allowed folder.
@@ -481,14 +485,17 @@ async fn list_documents_pages_with_next_cursor_and_the_cli_uploads_and_watches()
         "--allow-dir",
         allow,
         "upload",
-        "--matter",
+        "--matter-id",
         &m_s,
         path.to_str().unwrap(),
     ];
     let up = clio(&home, &args, &[]);
     assert!(up.status.success(), "{}", text(&up));
     assert!(String::from_utf8_lossy(&up.stdout).contains("visible"));
-    let again = clio(&home, &args, &[]);
+    // `--matter` is an alias of the issue's `--matter-id`.
+    let mut alias = args;
+    alias[5] = "--matter";
+    let again = clio(&home, &alias, &[]);
     assert!(
         String::from_utf8_lossy(&again.stdout).contains("already uploaded"),
         "{}",

@@ -33,7 +33,8 @@ pub enum DocumentsCommand {
     Upload {
         /// The file.
         path: PathBuf,
-        #[arg(long)]
+        /// The matter to upload to (`--matter` is an alias).
+        #[arg(long = "matter-id", visible_alias = "matter", value_name = "ID")]
         matter: u64,
         /// Document name (default: the file name).
         #[arg(long)]
@@ -47,6 +48,11 @@ pub enum DocumentsCommand {
         /// Upload even when the same bytes and name are already on the matter.
         #[arg(long)]
         force: bool,
+        /// Above this many MiB the file is sent in parts (Clio's multipart upload).
+        #[arg(long = "multipart-threshold-mb", env = "CLIO_MCP_MULTIPART_THRESHOLD_MB",
+              value_name = "MB", default_value_t = 100,
+              value_parser = clap::value_parser!(u64).range(5..=100_000))]
+        multipart_threshold_mb: u64,
     },
     /// Finish an upload that failed after Clio registered the document: sends the bytes
     /// again if storage lacks them, then marks it fully uploaded.
@@ -106,9 +112,18 @@ pub async fn run(
     }
     let dirs =
         UploadDirs::from_env(&args.allow_dirs).map_err(|e| CliError::Usage(e.to_string()))?;
-    let services = open_state(target.client, &target.home)
+    let mut services = open_state(target.client, &target.home)
         .await?
         .with_upload_dirs(dirs, &target.home);
+    if let DocumentsCommand::Upload {
+        multipart_threshold_mb,
+        ..
+    } = &args.cmd
+    {
+        services.documents = services
+            .documents
+            .with_multipart_threshold(multipart_threshold_mb * 1024 * 1024);
+    }
     let outcome = match args.cmd {
         DocumentsCommand::Upload {
             path,
@@ -117,6 +132,7 @@ pub async fn run(
             content_type,
             category,
             force,
+            ..
         } => services.documents.upload(UploadRequest {
             matter_id: matter,
             source: Source::Path(path),
