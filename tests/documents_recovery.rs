@@ -53,6 +53,18 @@ async fn start(allowed: &Path) -> Harness {
     }
 }
 
+fn audit_lines(h: &Harness) -> String {
+    let dir = h.home.path().join("sandbox").join("audit");
+    let mut all = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            all.push_str(&std::fs::read_to_string(path).unwrap());
+        }
+    }
+    all
+}
+
 fn document_id(e: &str) -> u64 {
     e.split_whitespace()
         .nth(1)
@@ -133,6 +145,14 @@ async fn an_unfinished_upload_is_listed_pending_and_resumed_by_the_same_upload_a
     assert_eq!(h.sandbox.document_ids(), vec![id], "no second document");
     let listed = clio(&home, &["documents", "--sandbox", "pending"], &[]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("no unfinished uploads"));
+    // Finishing wrote its own intent, naming the upload's first one, before its first call.
+    let log = audit_lines(&h);
+    let finish = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["action"] == "upload-intent" && e["detail"] == "finish")
+        .unwrap_or_else(|| panic!("no finish intent in {log}"));
+    assert!(finish["intent_seq"].as_u64().is_some(), "{finish}");
 }
 
 #[tokio::test]

@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use super::send::{Bytes, send_parts};
 use super::{DocumentService, Source, UploadError, UploadOutcome};
+use serde_json::{Value, json};
+
+use crate::audit::{Action, AuditEvent};
 use crate::clio::ClioError;
 
 impl DocumentService {
@@ -31,6 +34,22 @@ impl DocumentService {
                      (--home); finish it from the folder that started it"
                 ))),
             };
+        };
+        // A new intent before the first call, naming the upload's own: `finish` writes too.
+        let intent = self.audit.append(
+            AuditEvent::new(Action::UploadIntent, tool)
+                .matter(row.matter_id)
+                .intent(row.intent_seq)
+                .detail("finish")
+                .values(
+                    Value::Null,
+                    json!({"document_id": id, "name": row.name, "size": row.size,
+                           "sha256": row.sha256}),
+                ),
+        )?;
+        let row = super::Pending {
+            intent_seq: intent.seq,
+            ..row
         };
         let outcome = UploadOutcome {
             document_id: id,
