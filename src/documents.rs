@@ -3,8 +3,10 @@
 //! upload that failed after the document was registered.
 
 mod finish;
+mod name;
 mod pending;
 mod record;
+mod register;
 mod send;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use crate::audit::{Action, AuditError, AuditEvent, AuditLog};
 use crate::clio::documents::{NewDocument, part_lengths};
 use crate::clio::{ClioClient, ClioError};
 use crate::upload_dirs::{GuardError, UploadDirs};
+use pending::InFlight;
 pub use pending::{Pending, PendingStore};
 pub use send::guess_content_type;
 use send::{Bytes, send_parts};
@@ -34,6 +37,9 @@ pub enum UploadError {
     Invalid(String),
     #[error("nothing was uploaded: {0}")]
     Clio(ClioError),
+    /// A request whose answer was lost: it may have registered a document.
+    #[error("{0}")]
+    Unknown(String),
     #[error(
         "document {document_id} was registered in Clio but is not finished ({message}); it stays invisible until `clio-mcp documents finish {document_id}` completes it"
     )]
@@ -87,6 +93,7 @@ pub struct DocumentService {
     audit: Arc<AuditLog>,
     dirs: Arc<UploadDirs>,
     pending: PendingStore,
+    in_flight: InFlight,
     multipart_threshold: u64,
 }
 
@@ -97,6 +104,7 @@ impl DocumentService {
             audit,
             dirs: Arc::new(dirs),
             pending: PendingStore::new(db),
+            in_flight: InFlight::default(),
             multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
         }
     }
@@ -119,18 +127,18 @@ impl DocumentService {
 
     /// Uploads one document: see the module documentation for the steps.
     pub async fn upload(&self, req: UploadRequest) -> Result<UploadOutcome, UploadError> {
-        let (bytes, path, default_name) = match &req.source {
+        let given_path = match &req.source {
+            Source::Path(p) => Some(p.as_path()),
+            Source::Inline(_) => None,
+        };
+        let (bytes, path) = match &req.source {
             Source::Path(p) => {
                 let guarded = self.dirs.open(p)?;
-                let name = guarded
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string());
                 let bytes = Bytes::File {
                     len: guarded.len,
                     file: Arc::new(guarded.file),
                 };
-                (bytes, Some(guarded.path), name)
+                (bytes, Some(guarded.path))
             }
             Source::Inline(content) => {
                 if content.len() > MAX_INLINE_BYTES {
@@ -140,21 +148,13 @@ impl DocumentService {
                         content.len()
                     )));
                 }
-                (Bytes::Inline(content.clone().into()), None, None)
+                (Bytes::Inline(content.clone().into()), None)
             }
         };
-        let name = req
-            .name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .or(default_name)
-            .ok_or_else(|| UploadError::Invalid("name is required with content_base64".into()))?;
+        let name = name::document_name(req.name.as_deref(), given_path)?;
+        let content_type = name::content_type(req.content_type.as_deref(), &name)?;
         let size = bytes.len();
         let sha256 = bytes.sha256().await?;
-        let content_type = req
-            .content_type
-            .clone()
-            .unwrap_or_else(|| guess_content_type(&name).to_string());
         let parts = if size > self.multipart_threshold {
             part_lengths(size)
         } else {
@@ -170,13 +170,25 @@ impl DocumentService {
             visible: false,
             parts: parts.len().max(1),
         };
-        if !req.force
-            && let Some(id) = self.already_uploaded(req.matter_id, &name, &sha256).await?
-        {
-            outcome.document_id = id;
-            outcome.already_uploaded = true;
-            outcome.visible = true;
-            return Ok(outcome);
+        let Some(_held) = self.in_flight.hold(req.matter_id, &name, &sha256) else {
+            return Err(UploadError::Invalid(format!(
+                "{name} with the same bytes is being uploaded to matter {} right now; wait for \
+                 that upload to answer",
+                req.matter_id
+            )));
+        };
+        if !req.force {
+            if let Some(earlier) = self.pending.find(req.matter_id, &name, &sha256)? {
+                // An earlier upload of these bytes was registered but not finished: finish it
+                // rather than register a second document.
+                return self.finish(earlier.document_id, &req.tool).await;
+            }
+            if let Some(id) = self.already_uploaded(req.matter_id, &name, &sha256).await? {
+                outcome.document_id = id;
+                outcome.already_uploaded = true;
+                outcome.visible = true;
+                return Ok(outcome);
+            }
         }
         let facts = json!({"name": name, "size": size, "sha256": sha256,
             "content_type": content_type, "parts": parts.len().max(1),
@@ -186,49 +198,40 @@ impl DocumentService {
                 .matter(req.matter_id)
                 .values(Value::Null, facts),
         )?;
-        let registered = match self
-            .client
-            .register_document(&NewDocument {
-                matter_id: req.matter_id,
-                name: name.clone(),
-                content_type: Some(content_type.clone()),
-                category: req.category,
-                parts: parts.clone(),
-            })
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => {
-                self.record(
-                    &req.tool,
-                    req.matter_id,
-                    intent.seq,
-                    None,
-                    "failed",
-                    &outcome,
-                    Some(&e),
-                )?;
-                return Err(UploadError::Clio(e));
-            }
-        };
-        outcome.document_id = registered.id;
-        let row = Pending {
-            document_id: registered.id,
-            uuid: registered.uuid.clone(),
+        let mut row = Pending {
+            document_id: 0,
+            uuid: String::new(),
             matter_id: req.matter_id,
             name: name.clone(),
             size,
             sha256: sha256.clone(),
-            path: path.clone(),
+            path,
             content: match &req.source {
                 Source::Inline(c) => Some(c.clone()),
                 Source::Path(_) => None,
             },
             parts: parts.clone(),
             intent_seq: intent.seq,
-            content_type: Some(content_type),
+            content_type: Some(content_type.clone()),
         };
-        self.pending.insert(&row)?;
+        let new = NewDocument {
+            matter_id: req.matter_id,
+            name: name.clone(),
+            content_type: Some(content_type),
+            category: req.category,
+            parts: parts.clone(),
+        };
+        let registered = match self.client.register_document(&new).await {
+            Ok(r) => r,
+            Err(e) => {
+                let why = self.registration_failed(&req.tool, intent.ts, row, &outcome, e);
+                return Err(why.await);
+            }
+        };
+        outcome.document_id = registered.id;
+        row.document_id = registered.id;
+        row.uuid = registered.uuid.clone();
+        self.checkpoint(&req.tool, &row, &outcome)?;
         let sent = async {
             send_parts(
                 &self.client,

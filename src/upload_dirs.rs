@@ -8,8 +8,12 @@
 //! symlink, without blocking on a FIFO) and the opened handle is checked, so what is read is
 //! what was checked.
 
+mod open;
+
 use std::fs::File;
 use std::path::{Component, Path, PathBuf};
+
+use open::{check_kind, open_no_follow, real_path, same_file};
 
 /// The environment variable naming allowed folders, colon-separated.
 pub const UPLOAD_DIRS_ENV: &str = "CLIO_MCP_UPLOAD_DIRS";
@@ -82,13 +86,22 @@ impl UploadDirs {
         for dir in dirs.iter().cloned().chain(from_env) {
             let dir = expand_home(&dir);
             let canonical = std::fs::canonicalize(&dir).map_err(|e| GuardError::BadFolder {
-                path: dir.display().to_string(),
+                path: show(&dir),
                 reason: e.to_string(),
             })?;
             if !canonical.is_dir() {
                 return Err(GuardError::BadFolder {
-                    path: dir.display().to_string(),
+                    path: show(&dir),
                     reason: "not a folder".to_string(),
+                });
+            }
+            let home = dirs::home_dir().and_then(|h| std::fs::canonicalize(h).ok());
+            if canonical.parent().is_none() || home.as_ref() == Some(&canonical) {
+                return Err(GuardError::BadFolder {
+                    path: show(&dir),
+                    reason: "the root folder or your home folder itself would open every file \
+                             in it; allow only the folder the documents are in"
+                        .to_string(),
                 });
             }
             allowed.push(canonical);
@@ -119,9 +132,9 @@ impl UploadDirs {
         &self.allowed
     }
 
-    /// Checks `path` and opens it: the handle to read, checked after opening.
+    /// Checks `path` and opens it: the handle to read, checked again after opening.
     pub fn open(&self, path: &Path) -> Result<GuardedFile, GuardError> {
-        let shown = path.display().to_string();
+        let shown = show(path);
         if self.allowed.is_empty() {
             return Err(GuardError::NoneAllowed { path: shown });
         }
@@ -135,48 +148,69 @@ impl UploadDirs {
                 return Err(if self.inside(&normalize(&lexical)).is_none() {
                     self.outside(shown)
                 } else {
-                    GuardError::Unreadable {
-                        path: shown,
-                        reason: e.to_string(),
-                    }
+                    unreadable(&shown, &e)
                 });
             }
         };
-        let Some(root) = self.inside(&canonical) else {
-            return Err(self.outside(shown));
-        };
-        if self.denied.iter().any(|d| canonical.starts_with(d)) {
-            return Err(GuardError::Private { path: shown });
-        }
-        let below = canonical.strip_prefix(root).unwrap_or(&canonical);
-        if below
-            .components()
-            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
-        {
-            return Err(GuardError::Hidden { path: shown });
-        }
-        let before = std::fs::symlink_metadata(&canonical).map_err(|e| GuardError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        self.check_place(&canonical, &shown)?;
+        let before = std::fs::symlink_metadata(&canonical).map_err(|e| unreadable(&shown, &e))?;
         check_kind(&before, &shown)?;
-        let file = open_no_follow(&canonical).map_err(|e| GuardError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        let opened = file.metadata().map_err(|e| GuardError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        let file = open_no_follow(&canonical).map_err(|e| unreadable(&shown, &e))?;
+        let opened = file.metadata().map_err(|e| unreadable(&shown, &e))?;
         check_kind(&opened, &shown)?;
         if !same_file(&before, &opened) {
             return Err(GuardError::Changed { path: shown });
         }
+        let path = self.check_opened(&file, &opened, &canonical, &shown)?;
         Ok(GuardedFile {
             file,
-            path: canonical,
+            path,
             len: opened.len(),
         })
+    }
+
+    /// Whether a canonical path is one uploads may read: inside an allowed folder, not in
+    /// clio-mcp's state, nothing hidden below the allowed folder.
+    fn check_place(&self, canonical: &Path, shown: &str) -> Result<(), GuardError> {
+        let Some(root) = self.inside(canonical) else {
+            return Err(self.outside(shown.to_string()));
+        };
+        if self.denied.iter().any(|d| canonical.starts_with(d)) {
+            return Err(GuardError::Private {
+                path: shown.to_string(),
+            });
+        }
+        let below = canonical.strip_prefix(root).unwrap_or(canonical);
+        if below
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        {
+            return Err(GuardError::Hidden {
+                path: shown.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The check after opening: where the open handle really is (a folder on the way may
+    /// have been swapped for a symlink since the check) must pass [`Self::check_place`] too,
+    /// and name the very file opened. Returns that real path.
+    fn check_opened(
+        &self,
+        file: &File,
+        opened: &std::fs::Metadata,
+        checked: &Path,
+        shown: &str,
+    ) -> Result<PathBuf, GuardError> {
+        let real = real_path(file, checked).map_err(|e| unreadable(shown, &e))?;
+        self.check_place(&real, shown)?;
+        let again = std::fs::symlink_metadata(&real).map_err(|e| unreadable(shown, &e))?;
+        if !same_file(&again, opened) {
+            return Err(GuardError::Changed {
+                path: shown.to_string(),
+            });
+        }
+        Ok(real)
     }
 
     fn inside(&self, path: &Path) -> Option<&PathBuf> {
@@ -193,6 +227,34 @@ impl UploadDirs {
             path,
             allowed: allowed.join(", "),
         }
+    }
+}
+
+/// Most characters of a path shown in an error.
+const SHOWN_CHARS: usize = 80;
+
+/// A path as an error shows it: without control or bidirectional characters, cut to
+/// [`SHOWN_CHARS`] (an ellipsis marks a cut), so a hostile name cannot flood or disguise it.
+fn show(path: &Path) -> String {
+    let text = path.display().to_string();
+    let hidden = |c: &char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    };
+    let mut visible = text.chars().filter(|c| !hidden(c));
+    let mut out: String = visible.by_ref().take(SHOWN_CHARS).collect();
+    if visible.next().is_some() {
+        out.pop();
+        out.push('…');
+    }
+    out
+}
+
+fn unreadable(shown: &str, e: &std::io::Error) -> GuardError {
+    GuardError::Unreadable {
+        path: shown.to_string(),
+        reason: e.to_string(),
     }
 }
 
@@ -217,92 +279,6 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-fn check_kind(meta: &std::fs::Metadata, path: &str) -> Result<(), GuardError> {
-    let kind = file_kind(meta);
-    if kind != "a regular file" {
-        return Err(GuardError::NotRegular {
-            path: path.to_string(),
-            kind,
-        });
-    }
-    let links = link_count(meta);
-    if links > 1 {
-        return Err(GuardError::HardLinked {
-            path: path.to_string(),
-            links,
-        });
-    }
-    Ok(())
-}
-
-#[cfg(unix)]
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    if t.is_file() {
-        "a regular file"
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_block_device() || t.is_char_device() {
-        "a device file"
-    } else {
-        "not a regular file"
-    }
-}
-
-#[cfg(not(unix))]
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    if meta.is_file() {
-        "a regular file"
-    } else if meta.is_dir() {
-        "a directory"
-    } else {
-        "not a regular file"
-    }
-}
-
-#[cfg(unix)]
-fn link_count(meta: &std::fs::Metadata) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    meta.nlink()
-}
-
-#[cfg(not(unix))]
-fn link_count(_meta: &std::fs::Metadata) -> u64 {
-    1
-}
-
-#[cfg(unix)]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.dev() == b.dev() && a.ino() == b.ino()
-}
-
-#[cfg(not(unix))]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    a.len() == b.len()
-}
-
-#[cfg(unix)]
-fn open_no_follow(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_no_follow(path: &Path) -> std::io::Result<File> {
-    File::open(path)
 }
 
 #[cfg(test)]
@@ -420,5 +396,71 @@ mod tests {
             guard.open(&home.join("credentials.json")).unwrap_err(),
             GuardError::Private { .. }
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_handle_opened_through_a_folder_swapped_for_a_symlink_is_refused_after_opening() {
+        let root = tempfile::tempdir().unwrap();
+        let allowed = root.path().join("allowed");
+        let outside = root.path().join("outside");
+        std::fs::create_dir(&allowed).unwrap();
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("id_ed25519"), b"key").unwrap();
+        std::fs::create_dir(allowed.join(".ssh")).unwrap();
+        std::fs::write(allowed.join(".ssh").join("id_ed25519"), b"key").unwrap();
+        let guard = dirs_for(&allowed);
+        // What the check saw: a real folder `docs` inside; what the open met: a symlink out.
+        let checked = allowed.join("docs").join("id_ed25519");
+        std::os::unix::fs::symlink(&outside, allowed.join("docs")).unwrap();
+        let file = open::open_no_follow(&checked).unwrap();
+        let meta = file.metadata().unwrap();
+        let err = guard.check_opened(&file, &meta, &checked, "x").unwrap_err();
+        assert!(matches!(err, GuardError::Outside { .. }), "{err}");
+        // A folder swapped for a symlink to a hidden folder inside is refused as hidden.
+        let via = allowed.join("notes");
+        std::os::unix::fs::symlink(allowed.join(".ssh"), &via).unwrap();
+        let file = open::open_no_follow(&via.join("id_ed25519")).unwrap();
+        let meta = file.metadata().unwrap();
+        let err = guard.check_opened(&file, &meta, &via, "x").unwrap_err();
+        assert!(matches!(err, GuardError::Hidden { .. }), "{err}");
+        // And through `open` itself, a symlinked folder inside pointing out is outside.
+        assert!(matches!(
+            guard.open(&checked).unwrap_err(),
+            GuardError::Outside { .. }
+        ));
+        // A plain file inside passes the same re-check and reports its real path.
+        std::fs::write(allowed.join("ok.txt"), b"ok").unwrap();
+        let ok = guard.open(&allowed.join("ok.txt")).unwrap();
+        assert_eq!(
+            ok.path,
+            std::fs::canonicalize(allowed.join("ok.txt")).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_root_folder_and_the_home_folder_itself_may_not_be_allowed() {
+        let err = UploadDirs::new(&[PathBuf::from("/")], None).unwrap_err();
+        assert!(err.to_string().contains("root folder"), "{err}");
+        if let Some(home) = dirs::home_dir().filter(|h| h.is_dir()) {
+            let err = UploadDirs::new(&[home], None).unwrap_err();
+            assert!(err.to_string().contains("home folder"), "{err}");
+            let err = UploadDirs::new(&[], Some("~")).unwrap_err();
+            assert!(matches!(err, GuardError::BadFolder { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_refused_path_is_shown_cleaned_and_cut_to_80_characters() {
+        let root = tempfile::tempdir().unwrap();
+        let guard = dirs_for(root.path());
+        let hostile = format!("/etc/\u{202e}{}\u{1b}[2J", "a".repeat(5_000));
+        let shown = guard.open(Path::new(&hostile)).unwrap_err().to_string();
+        assert!(
+            !shown.contains('\u{202e}') && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
+        assert!(!shown.contains(&"a".repeat(81)), "{shown}");
+        assert!(shown.contains('…'), "{shown}");
     }
 }

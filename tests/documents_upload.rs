@@ -175,19 +175,20 @@ async fn every_escape_from_the_allowed_folders_is_refused_naming_allow_dir() {
 
     let h = start(&[&allowed], None).await;
     let m = matter(&h);
-    let credentials = h.home.path().join("credentials.json");
-    std::fs::write(&credentials, b"{\"refresh_token\":\"x\"}").unwrap();
-    let escapes = [
-        allowed.join("..").join("id_ed25519"),
-        outside.clone(),
-        PathBuf::from("~/.ssh/id_ed25519"),
-        allowed.join(".ssh").join("id_ed25519"),
-        allowed.join("innocent.pdf"),
-        allowed.join("hard.pdf"),
-        allowed.clone(),
-        credentials,
+    let outside_reason = "is outside the folders allowed for uploads";
+    let mut escapes = vec![
+        (allowed.join("..").join("id_ed25519"), outside_reason),
+        (outside.clone(), outside_reason),
+        (PathBuf::from("~/.ssh/id_ed25519"), outside_reason),
+        (allowed.join(".ssh").join("id_ed25519"), "is hidden"),
+        (allowed.clone(), "is a directory"),
     ];
-    for path in escapes {
+    #[cfg(unix)]
+    escapes.extend([
+        (allowed.join("innocent.pdf"), outside_reason),
+        (allowed.join("hard.pdf"), "has 2 hard links"),
+    ]);
+    for (path, reason) in escapes {
         let r = call(
             &h,
             "upload_document",
@@ -196,8 +197,14 @@ async fn every_escape_from_the_allowed_folders_is_refused_naming_allow_dir() {
         .await;
         let e = error_text(&r);
         assert!(e.contains("--allow-dir"), "{}: {e}", path.display());
+        assert!(
+            e.contains(reason),
+            "{}: {reason:?} not in {e}",
+            path.display()
+        );
     }
-    // clio-mcp's own state is refused even when its home is inside an allowed folder.
+    // clio-mcp's own state (credentials, state database) is refused even when its home is
+    // inside an allowed folder.
     let own = start_allowing_home().await;
     let creds = own.home.path().join("credentials.json");
     std::fs::write(&creds, b"{\"refresh_token\":\"x\"}").unwrap();
@@ -478,14 +485,17 @@ async fn list_documents_pages_with_next_cursor_and_the_cli_uploads_and_watches()
         "--allow-dir",
         allow,
         "upload",
-        "--matter",
+        "--matter-id",
         &m_s,
         path.to_str().unwrap(),
     ];
     let up = clio(&home, &args, &[]);
     assert!(up.status.success(), "{}", text(&up));
     assert!(String::from_utf8_lossy(&up.stdout).contains("visible"));
-    let again = clio(&home, &args, &[]);
+    // `--matter` is an alias of the issue's `--matter-id`.
+    let mut alias = args;
+    alias[5] = "--matter";
+    let again = clio(&home, &alias, &[]);
     assert!(
         String::from_utf8_lossy(&again.stdout).contains("already uploaded"),
         "{}",

@@ -150,6 +150,21 @@ async fn every_tool_names_the_bad_argument_and_what_it_accepts() {
         ("cancel_job", json!({"job_id": ""}), "job_id", vec!["job-0123456789ab"]),
         ("propose_normalization", json!({"fields": [z], "rule": {"rule": "phone"}}), "no matter field", vec![]),
         ("propose_rollback", json!({"job_id": []}), "job_id", vec!["text"]),
+        ("upload_document", json!({"content_base64": "aGk=", "name": "a.txt"}), "matter_id is required", vec![]),
+        ("upload_document", json!({"matter_id": "x", "content_base64": "aGk=", "name": "a.txt"}), "matter_id", vec!["whole number"]),
+        ("upload_document", json!({"matter_id": 1}), "path", vec!["content_base64"]),
+        ("upload_document", json!({"matter_id": 1, "path": z}), "path", vec!["--allow-dir"]),
+        ("upload_document", json!({"matter_id": 1, "path": 5}), "path", vec!["text"]),
+        ("upload_document", json!({"matter_id": 1, "content_base64": z}), "content_base64", vec!["base64"]),
+        ("upload_document", json!({"matter_id": 1, "content_base64": "aGk="}), "name is required", vec![]),
+        ("upload_document", json!({"matter_id": 1, "content_base64": "aGk=", "name": z}), "name", vec![]),
+        ("upload_document", json!({"matter_id": 1, "content_base64": "aGk=", "name": "a/b.txt"}), "`name`", vec![]),
+        ("upload_document", json!({"matter_id": 1, "content_base64": "aGk=", "name": "a.txt", "content_type": z}), "content_type", vec!["application/pdf"]),
+        ("upload_document", json!({"matter_id": 1, "content_base64": "aGk=", "name": "a.txt", "force": "yes"}), "force", vec!["true or false"]),
+        ("upload_document", json!({"matter_id": 1, "content_base64": "aGk=", "name": "a.txt", "category": "x"}), "category", vec!["whole number"]),
+        ("list_documents", json!({}), "matter_id is required", vec![]),
+        ("list_documents", json!({"matter_id": 1, "cursor": "garbage"}), "cursor", vec!["next_cursor"]),
+        ("list_documents", json!({"matter_id": 1, "cursor": z}), "cursor", vec![]),
     ];
     for (tool, args, argument, also) in table {
         refused(&h, tool, args, argument, &also).await;

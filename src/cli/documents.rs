@@ -33,7 +33,8 @@ pub enum DocumentsCommand {
     Upload {
         /// The file.
         path: PathBuf,
-        #[arg(long)]
+        /// The matter to upload to (`--matter` is an alias).
+        #[arg(long = "matter-id", visible_alias = "matter", value_name = "ID")]
         matter: u64,
         /// Document name (default: the file name).
         #[arg(long)]
@@ -47,13 +48,21 @@ pub enum DocumentsCommand {
         /// Upload even when the same bytes and name are already on the matter.
         #[arg(long)]
         force: bool,
+        /// Above this many MiB the file is sent in parts (Clio's multipart upload).
+        #[arg(long = "multipart-threshold-mb", env = "CLIO_MCP_MULTIPART_THRESHOLD_MB",
+              value_name = "MB", default_value_t = 100,
+              value_parser = clap::value_parser!(u64).range(5..=100_000))]
+        multipart_threshold_mb: u64,
     },
     /// Finish an upload that failed after Clio registered the document: sends the bytes
     /// again if storage lacks them, then marks it fully uploaded.
+    /// With no DOC_ID: lists the unfinished uploads, as `documents pending` does.
     Finish {
         #[arg(value_name = "DOC_ID")]
-        document_id: u64,
+        document_id: Option<u64>,
     },
+    /// List uploads registered in Clio but not finished (finish each with `documents finish`).
+    Pending,
     /// Print a matter's new and changed documents, polling with `updated_since`.
     Watch {
         #[arg(long)]
@@ -78,6 +87,9 @@ pub async fn run(
     home: Option<PathBuf>,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    if let DocumentsCommand::Watch { since, .. } = &args.cmd {
+        check_since(since.as_deref())?;
+    }
     let target = connect(args.sandbox, home).await?;
     if let DocumentsCommand::Watch {
         matter,
@@ -100,9 +112,18 @@ pub async fn run(
     }
     let dirs =
         UploadDirs::from_env(&args.allow_dirs).map_err(|e| CliError::Usage(e.to_string()))?;
-    let services = open_state(target.client, &target.home)
+    let mut services = open_state(target.client, &target.home)
         .await?
         .with_upload_dirs(dirs, &target.home);
+    if let DocumentsCommand::Upload {
+        multipart_threshold_mb,
+        ..
+    } = &args.cmd
+    {
+        services.documents = services
+            .documents
+            .with_multipart_threshold(multipart_threshold_mb * 1024 * 1024);
+    }
     let outcome = match args.cmd {
         DocumentsCommand::Upload {
             path,
@@ -111,6 +132,7 @@ pub async fn run(
             content_type,
             category,
             force,
+            ..
         } => services.documents.upload(UploadRequest {
             matter_id: matter,
             source: Source::Path(path),
@@ -120,8 +142,13 @@ pub async fn run(
             force,
             tool: "documents upload".to_string(),
         }),
-        DocumentsCommand::Finish { document_id } => {
-            return finish(&services.documents, document_id, out).await;
+        DocumentsCommand::Finish {
+            document_id: Some(id),
+        } => {
+            return finish(&services.documents, id, out).await;
+        }
+        DocumentsCommand::Finish { document_id: None } | DocumentsCommand::Pending => {
+            return pending(&services.documents, out);
         }
         DocumentsCommand::Watch { .. } => return Ok(()),
     };
@@ -141,6 +168,30 @@ async fn finish(
     print_outcome(&o, out)
 }
 
+fn pending(
+    documents: &crate::documents::DocumentService,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let rows = documents
+        .pending_uploads()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if rows.is_empty() {
+        writeln!(out, "no unfinished uploads")?;
+    }
+    for p in rows {
+        writeln!(
+            out,
+            "pending\t{}\tmatter {}\t{}\t{} bytes\tfinish: clio-mcp documents finish {}",
+            p.document_id,
+            p.matter_id,
+            clean(&p.name),
+            p.size,
+            p.document_id
+        )?;
+    }
+    Ok(())
+}
+
 fn print_outcome(o: &UploadOutcome, out: &mut dyn Write) -> Result<(), CliError> {
     if o.already_uploaded {
         writeln!(
@@ -156,6 +207,25 @@ fn print_outcome(o: &UploadOutcome, out: &mut dyn Write) -> Result<(), CliError>
         )?;
     }
     Ok(())
+}
+
+/// A name from Clio (or the state database) as the terminal shows it: without control or
+/// bidirectional characters, cut to 255.
+fn clean(name: &str) -> String {
+    crate::tools::args::text::clean(name, 255)
+}
+
+/// `--since` checked locally: an RFC 3339 time.
+fn check_since(since: Option<&str>) -> Result<(), CliError> {
+    match since {
+        Some(s) if chrono::DateTime::parse_from_rfc3339(s).is_err() => {
+            Err(CliError::Usage(format!(
+                "--since {} is not an RFC 3339 time; give one such as 2026-01-31T09:00:00Z",
+                crate::tools::args::text::given_text(s)
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Polls `polls` times (0: forever), `interval` seconds apart, printing each document that
@@ -184,9 +254,9 @@ async fn watch(
                 out,
                 "{what}\t{}\t{}\t{} bytes\t{}",
                 d.id,
-                d.name.as_deref().unwrap_or("?"),
+                clean(d.name.as_deref().unwrap_or("?")),
                 d.size().unwrap_or(0),
-                d.updated_at.as_deref().unwrap_or("?")
+                clean(d.updated_at.as_deref().unwrap_or("?"))
             )?;
             if d.updated_at > since {
                 since = d.updated_at.clone();

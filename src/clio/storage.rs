@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use crate::clio::documents::{Document, NewDocument, storage_timeout};
-use crate::clio::exchange::describe;
+use crate::clio::exchange::{describe, refused};
 use crate::clio::{ClioClient, ClioError};
 
 /// The `kind` of the error a signed URL that has expired gets: ask for a fresh one.
@@ -87,6 +87,8 @@ impl ClioClient {
                     if response.status().is_success() {
                         return Ok(());
                     }
+                    // The body is never echoed: S3's XML may carry AWSAccessKeyId or
+                    // StringToSign. Only its <Code> is kept, in plain words.
                     let body = response.bytes().await.unwrap_or_default();
                     let text = String::from_utf8_lossy(&body);
                     if status == 403 && text.contains("expired") {
@@ -100,11 +102,12 @@ impl ClioClient {
                         return Err(ClioError::Api {
                             status,
                             kind: "UploadRejected".to_string(),
-                            message: text.chars().take(300).collect(),
+                            message: storage_refusal(&text),
                         });
                     }
                     format!("status {status}")
                 }
+                Err(e) if e.is_builder() => return Err(refused(&e)),
                 Err(e) => describe(&e),
             };
             failures += 1;
@@ -141,5 +144,48 @@ impl ClioClient {
         }
         self.complete_document(registered.id, &registered.uuid)
             .await
+    }
+}
+
+/// What storage's refusal says, in plain words from its `<Code>` alone.
+fn storage_refusal(body: &str) -> String {
+    let code = body
+        .split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map(|(code, _)| code.trim())
+        .filter(|c| c.len() <= 64 && c.chars().all(|ch| ch.is_ascii_alphanumeric()));
+    let words = match code {
+        Some("AccessDenied") => "storage refused access to the signed upload URL",
+        Some("SignatureDoesNotMatch") => {
+            "storage found the upload's signature or signed headers do not match"
+        }
+        Some("BadDigest" | "InvalidDigest") => "storage found the bytes do not match their digest",
+        Some("EntityTooSmall") => "storage found a part too small (parts but the last need 5 MB)",
+        Some("EntityTooLarge") => "storage found the upload too large",
+        Some("RequestTimeTooSkewed") => "storage found this computer's clock too far off",
+        Some("MissingContentLength" | "IncompleteBody") => "storage got fewer bytes than announced",
+        Some(other) => return format!("storage refused the upload ({other})"),
+        None => "storage refused the upload",
+    };
+    words.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_storage_refusal_keeps_only_the_code_never_keys_or_signed_strings() {
+        let xml = "<Error><Code>SignatureDoesNotMatch</Code><AWSAccessKeyId>AKIAEXAMPLE</AWSAccessKeyId>\
+                   <StringToSign>PUT\n\nsecret</StringToSign></Error>";
+        let said = storage_refusal(xml);
+        assert!(said.contains("signature"), "{said}");
+        assert!(!said.contains("AKIA") && !said.contains("secret"), "{said}");
+        let odd = storage_refusal("<Error><Code>Weird Code<x></Code></Error>");
+        assert_eq!(odd, "storage refused the upload");
+        assert_eq!(
+            storage_refusal("not xml AKIA"),
+            "storage refused the upload"
+        );
     }
 }

@@ -5,9 +5,17 @@ use std::sync::Arc;
 
 use super::send::{Bytes, send_parts};
 use super::{DocumentService, Source, UploadError, UploadOutcome};
+use serde_json::{Value, json};
+
+use crate::audit::{Action, AuditEvent};
 use crate::clio::ClioError;
 
 impl DocumentService {
+    /// The uploads registered in Clio but not finished, oldest first.
+    pub fn pending_uploads(&self) -> Result<Vec<super::Pending>, UploadError> {
+        Ok(self.pending.list()?)
+    }
+
     /// Finishes document `id` from what the state database kept of its upload. A document
     /// already visible is only recorded as finished.
     pub async fn finish(&self, id: u64, tool: &str) -> Result<UploadOutcome, UploadError> {
@@ -26,6 +34,22 @@ impl DocumentService {
                      (--home); finish it from the folder that started it"
                 ))),
             };
+        };
+        // A new intent before the first call, naming the upload's own: `finish` writes too.
+        let intent = self.audit.append(
+            AuditEvent::new(Action::UploadIntent, tool)
+                .matter(row.matter_id)
+                .intent(row.intent_seq)
+                .detail("finish")
+                .values(
+                    Value::Null,
+                    json!({"document_id": id, "name": row.name, "size": row.size,
+                           "sha256": row.sha256}),
+                ),
+        )?;
+        let row = super::Pending {
+            intent_seq: intent.seq,
+            ..row
         };
         let outcome = UploadOutcome {
             document_id: id,

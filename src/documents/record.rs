@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::register::never_left;
 use super::{DocumentService, Pending, UploadError, UploadOutcome};
 use crate::audit::{Action, AuditError, AuditEvent, read_all};
 use crate::clio::ClioError;
@@ -11,6 +12,7 @@ use crate::clio::documents::Document;
 impl DocumentService {
     /// Re-reads the document after the final PATCH, records the outcome, and forgets the row;
     /// a failure is recorded as unfinished with the document id and the command to finish it.
+    /// A PATCH whose answer was lost (anything but a clear refusal) is settled by the re-read.
     pub(super) async fn conclude(
         &self,
         tool: &str,
@@ -19,94 +21,64 @@ impl DocumentService {
         mut outcome: UploadOutcome,
     ) -> Result<UploadOutcome, UploadError> {
         let id = row.document_id;
-        if let Err(e) = sent {
-            self.record(
-                tool,
-                row.matter_id,
-                row.intent_seq,
-                Some(id),
-                "unfinished",
-                &outcome,
-                Some(&e),
-            )?;
-            return Err(UploadError::Unfinished {
-                document_id: id,
-                message: e.to_string(),
-            });
+        if let Err(e) = &sent
+            && never_left(e)
+        {
+            return Err(self.unfinished(tool, row, &outcome, e.to_string()));
         }
         let seen = match self.client.get_document(id).await {
             Ok(seen) => seen,
             Err(e) => {
-                self.record(
-                    tool,
-                    row.matter_id,
-                    row.intent_seq,
-                    Some(id),
-                    "unfinished",
-                    &outcome,
-                    Some(&e),
-                )?;
-                return Err(UploadError::Unfinished {
-                    document_id: id,
-                    message: e.to_string(),
-                });
+                let message = match &sent {
+                    Err(first) => format!("{first}; the re-read failed too: {e}"),
+                    Ok(_) => e.to_string(),
+                };
+                return Err(self.unfinished(tool, row, &outcome, message));
             }
         };
         outcome.visible = seen.as_ref().is_some_and(Document::fully_uploaded);
         if !outcome.visible {
-            let why = ClioError::InvalidResponse {
-                message: "the re-read does not show the document fully uploaded".to_string(),
+            let why = match &sent {
+                Err(e) => e.to_string(),
+                Ok(_) => "the re-read does not show the document fully uploaded".to_string(),
             };
-            self.record(
-                tool,
-                row.matter_id,
-                row.intent_seq,
-                Some(id),
-                "unfinished",
-                &outcome,
-                Some(&why),
-            )?;
-            return Err(UploadError::Unfinished {
-                document_id: id,
-                message: why.to_string(),
-            });
+            return Err(self.unfinished(tool, row, &outcome, why));
         }
-        self.record(
-            tool,
-            row.matter_id,
-            row.intent_seq,
-            Some(id),
-            "uploaded",
-            &outcome,
-            None,
-        )?;
-        self.pending.remove(id)?;
+        if let Err(e) = self.record(tool, row, Some(id), "uploaded", &outcome, None) {
+            return Err(self.unfinished(
+                tool,
+                row,
+                &outcome,
+                format!("it is visible, but its outcome could not be audited ({e})"),
+            ));
+        }
+        if let Err(e) = self.pending.remove(id) {
+            tracing::warn!(document = id, error = %e, "a finished upload stays listed as pending");
+        }
         Ok(outcome)
     }
 
     /// The outcome entry of an upload intent.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn record(
         &self,
         tool: &str,
-        matter_id: u64,
-        intent_seq: u64,
+        row: &Pending,
         document_id: Option<u64>,
         outcome: &str,
         what: &UploadOutcome,
-        error: Option<&ClioError>,
+        detail: Option<String>,
     ) -> Result<(), AuditError> {
         let mut event = AuditEvent::new(Action::Upload, tool)
-            .matter(matter_id)
-            .intent(intent_seq)
+            .matter(row.matter_id)
+            .intent(row.intent_seq)
             .outcome(outcome)
             .values(
                 Value::Null,
                 json!({"document_id": document_id, "name": what.name, "size": what.size,
                        "sha256": what.sha256}),
             );
-        if let Some(e) = error {
-            event = event.detail(e.to_string());
+        if let Some(d) = detail {
+            event = event.detail(d);
         }
         self.audit.append(event).map(|_| ())
     }

@@ -114,4 +114,9 @@ impl Sandbox {
             .get(&id)
             .and_then(|d| d.bytes.clone())
     }
+
+    /// Every document registered, finished or not.
+    pub fn document_ids(&self) -> Vec<u64> {
+        self.state.read().documents.keys().copied().collect()
+    }
 }

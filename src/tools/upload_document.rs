@@ -7,7 +7,7 @@ use rmcp::{ErrorData, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::documents::{Source, UploadError, UploadOutcome, UploadRequest};
+use crate::documents::{MAX_INLINE_BYTES, Source, UploadError, UploadOutcome, UploadRequest};
 use crate::handler::ClioMcpServer;
 use crate::tools::args::Args;
 use crate::tools::{internal, structured, user_error};
@@ -58,10 +58,19 @@ impl From<UploadOutcome> for UploadDocumentOutput {
     }
 }
 
-/// The source named by exactly one of `path` and `content_base64`.
+/// The most base64 text that can decode to at most [`MAX_INLINE_BYTES`].
+const MAX_INLINE_BASE64: usize = 4 * (MAX_INLINE_BYTES / 3 + 1);
+
+/// The source named by exactly one of `path` and `content_base64`; oversized base64 is
+/// refused before it is decoded.
 fn source(args: &UploadDocumentArgs) -> Result<Source, String> {
     match (&args.path, &args.content_base64) {
         (Some(p), None) if !p.trim().is_empty() => Ok(Source::Path(p.trim().into())),
+        (None, Some(b64)) if b64.trim().len() > MAX_INLINE_BASE64 => Err(format!(
+            "content_base64 is {} characters, more than the 2 MiB allowed inline can take; \
+             save the file under a folder allowed with `--allow-dir` and pass `path`",
+            b64.trim().len()
+        )),
         (None, Some(b64)) => base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
             .map(Source::Inline)
@@ -81,7 +90,7 @@ impl ClioMcpServer {
         annotations(
             read_only_hint = false,
             destructive_hint = false,
-            idempotent_hint = true,
+            idempotent_hint = false,
             open_world_hint = true
         ),
         input_schema = crate::tools::args::schema::<UploadDocumentArgs>(),
@@ -122,7 +131,29 @@ impl ClioMcpServer {
             Err(e @ (UploadError::Audit(_) | UploadError::Store(_))) => {
                 Err(internal("could not record the upload", &e))
             }
+            Err(e @ UploadError::Guard(_)) => user_error(format!("path refused: {e}")),
             Err(e) => user_error(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn oversized_base64_is_refused_before_it_is_decoded() {
+        let args = UploadDocumentArgs {
+            content_base64: Some("A".repeat(MAX_INLINE_BASE64 + 4)),
+            ..Default::default()
+        };
+        let e = source(&args).err().unwrap();
+        assert!(e.contains("content_base64") && e.contains("2 MiB"), "{e}");
+        let fits = UploadDocumentArgs {
+            content_base64: Some("A".repeat(MAX_INLINE_BASE64 - 4)),
+            ..Default::default()
+        };
+        assert!(matches!(source(&fits), Ok(Source::Inline(b)) if b.len() <= MAX_INLINE_BYTES + 3));
     }
 }
