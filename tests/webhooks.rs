@@ -47,6 +47,12 @@ fn service(sb: &Sandbox, home: &Path) -> Webhooks {
     Webhooks::new(client(sb), store, audit).loopback_http(true)
 }
 
+/// The URL registered with Clio for subscription `id`: `url` with its `k` token.
+fn hook_url(hooks: &Webhooks, id: u64, url: &str) -> String {
+    let token = hooks.store().hook(id).unwrap().unwrap().token.unwrap();
+    clio_mcp::webhooks::rules::with_token(url, &token)
+}
+
 /// `POST /webhooks/clio` served in-process on a free loopback port.
 async fn serve(receiver: Receiver) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -153,8 +159,10 @@ async fn ensure_answers_the_handshake_keeps_the_secret_owner_only_and_renews_the
         }
     }
     // Clio may repeat the handshake with the secret it gave: echoed; any other is refused.
+    let at = hook_url(&hooks, first.hook.id, &url);
+    assert_eq!(first.hook.url, url, "the token is never shown");
     let again = |secret: String| {
-        let url = url.clone();
+        let url = at.clone();
         async move {
             let a = reqwest::Client::new()
                 .post(&url)
@@ -209,6 +217,47 @@ async fn a_handshake_nobody_awaits_is_refused() {
     assert!(answer.headers().get("X-Hook-Secret").is_none());
 }
 
+/// A handshake at `url` carrying `secret`: its status.
+async fn handshake(url: &str, secret: &str) -> u16 {
+    let a = reqwest::Client::new()
+        .post(url)
+        .header("X-Hook-Secret", secret);
+    a.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_strangers_handshake_during_an_ensure_is_not_kept_and_clios_still_is() {
+    let sb = sandbox(5).await;
+    let home = tempfile::tempdir().unwrap();
+    let url = serve(open_receiver(home.path()).unwrap()).await;
+    let hooks = service(&sb, home.path());
+    // A subscription awaits its handshake, as during an ensure: a stranger races Clio to it,
+    // at the bare URL and with a guessed token.
+    let (local, token) = hooks.store().begin(&url, "matter").unwrap();
+    assert_eq!(token.len(), 32, "128 random bits");
+    let guessed = clio_mcp::webhooks::rules::with_token(&url, &"0".repeat(32));
+    assert_eq!(handshake(&url, "planted").await, 403);
+    assert_eq!(handshake(&guessed, "planted").await, 403);
+    let pending = hooks.store().hooks().unwrap();
+    let pending = pending.iter().find(|h| h.local_id == local).unwrap();
+    assert_eq!(pending.secret, None, "nothing planted");
+    let made = hooks.ensure(&url, "matter", &[], None).await.unwrap().hook;
+    assert_eq!((made.status.as_str(), made.secret_kept), ("enabled", true));
+    let kept = hooks.store().hook(made.id).unwrap().unwrap();
+    assert_ne!(kept.secret.as_deref(), Some("planted"));
+    let at = hook_url(&hooks, made.id, &url);
+    assert_eq!(
+        handshake(&at, "planted").await,
+        403,
+        "nor planted afterwards"
+    );
+    let body = json!({"data": {"id": 1}, "meta": {"event": "updated"}}).to_string();
+    assert_eq!(
+        post(&at, Some(&sign("planted", body.as_bytes())), &body).await,
+        401
+    );
+}
+
 #[tokio::test]
 async fn signed_deliveries_are_recorded_and_unsigned_or_badly_signed_ones_get_401() {
     let sb = sandbox(5).await;
@@ -234,6 +283,9 @@ async fn signed_deliveries_are_recorded_and_unsigned_or_badly_signed_ones_get_40
         .unwrap();
     let body = json!({"data": {"id": matter}, "meta": {"event": "updated", "webhook_id": hook.id}})
         .to_string();
+    let signed = sign(&secret, body.as_bytes());
+    assert_eq!(post(&url, Some(&signed), &body).await, 401, "no token");
+    let url = hook_url(&hooks, hook.id, &url);
     assert_eq!(post(&url, None, &body).await, 401, "unsigned");
     assert_eq!(
         post(&url, Some(&sign("wrong", body.as_bytes())), &body).await,
@@ -391,6 +443,13 @@ async fn document_deliveries_are_accepted_and_mark_no_matter_changed() {
         json!({"data": {"id": 4242}, "meta": {"event": "created", "webhook_id": doc_hook.id}})
             .to_string();
     let signed = sign(&secret(doc_hook.id), body.as_bytes());
+    let matter_url = hook_url(&hooks, matter_hook.id, &url);
+    assert_eq!(
+        post(&matter_url, Some(&signed), &body).await,
+        401,
+        "not its secret"
+    );
+    let url = hook_url(&hooks, doc_hook.id, &url);
     assert_eq!(post(&url, Some(&signed), &body).await, 200);
     let got = hooks.store().deliveries(10).unwrap();
     assert_eq!(

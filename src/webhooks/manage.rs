@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::rules::{
     check_events, check_fields, check_model, check_url, parse_time, renewed_expiry, timestamp,
+    with_token, without_token,
 };
 use super::{WebhookError, Webhooks};
 use crate::audit::{Action, AuditEvent};
@@ -61,7 +62,7 @@ impl Webhooks {
         let kept = self.store.hook(h.id)?.is_some_and(|l| l.secret.is_some());
         Ok(HookView {
             id: h.id,
-            url: h.url.clone().unwrap_or_default(),
+            url: without_token(h.url.as_deref().unwrap_or_default()),
             model: h.model.clone().unwrap_or_default(),
             events: h.events.clone().unwrap_or_default(),
             status: h.status.clone().unwrap_or_else(|| "unknown".into()),
@@ -106,7 +107,9 @@ impl Webhooks {
         let now = Utc::now();
         for h in self.client.list_webhooks().await? {
             if !(h.model.as_deref() == Some(&model)
-                && h.url.as_deref().is_some_and(|u| same_url(u, &url)))
+                && h.url
+                    .as_deref()
+                    .is_some_and(|u| same_url(&without_token(u), &url)))
             {
                 continue;
             }
@@ -115,7 +118,8 @@ impl Webhooks {
                     .as_deref()
                     .and_then(parse_time)
                     .is_some_and(|at| at <= now);
-            let kept = self.store.hook(h.id)?.is_some_and(|l| l.secret.is_some());
+            let kept =
+                (self.store.hook(h.id)?).is_some_and(|l| l.secret.is_some() && l.token.is_some());
             if expired || !kept {
                 self.delete(h.id).await?;
                 continue;
@@ -132,9 +136,9 @@ impl Webhooks {
             });
         }
         // Recorded first: the handshake may arrive before Clio answers the create.
-        let local = self.store.begin(&url, &model)?;
+        let (local, token) = self.store.begin(&url, &model)?;
         let new = NewWebhook {
-            url: url.clone(),
+            url: with_token(&url, &token),
             model: model.clone(),
             events,
             fields,

@@ -31,6 +31,38 @@ pub const DEFAULT_WITHIN: &str = "7d";
 /// Clio's limit on the `fields` selection.
 pub const MAX_FIELDS_CHARS: usize = 1_000;
 
+/// The query parameter of the URL registered with Clio that names the subscription.
+pub const TOKEN_PARAM: &str = "k";
+
+/// `url` with the subscription's token appended as `?k=TOKEN` (after any query it has).
+pub fn with_token(url: &str, token: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            u.query_pairs_mut().append_pair(TOKEN_PARAM, token);
+            u.to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
+/// `url` without the token: the address the user gave, safe to print.
+pub fn without_token(url: &str) -> String {
+    let Ok(mut u) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    let rest: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| k != TOKEN_PARAM)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if rest.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(rest);
+    }
+    u.to_string()
+}
+
 /// The expiry asked for on create and renew: 31 days ahead, less a minute so that Clio's
 /// clock, a little ahead of ours, still finds it within its limit.
 pub fn renewed_expiry(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -101,6 +133,12 @@ pub fn check_url(url: &str, loopback_http: bool) -> Result<String, WebhookError>
         parsed.host_str(),
         Some("127.0.0.1") | Some("localhost") | Some("[::1]")
     );
+    if parsed.query_pairs().any(|(k, _)| k == TOKEN_PARAM) {
+        return Err(WebhookError::Usage(format!(
+            "--url {url:?} has a `{TOKEN_PARAM}` query parameter: clio-mcp adds its own; \
+             give the URL without it"
+        )));
+    }
     match parsed.scheme() {
         "https" => Ok(parsed.to_string()),
         "http" if loopback_http && loopback => Ok(parsed.to_string()),
@@ -194,6 +232,17 @@ mod tests {
         assert!(check_url("http://127.0.0.1:9/webhooks/clio", false).is_err());
         assert!(check_url("http://127.0.0.1:9/webhooks/clio", true).is_ok());
         assert!(check_url("http://example.com/webhooks/clio", true).is_err());
+        assert!(check_url("https://h.example.com/webhooks/clio?k=1", false).is_err());
+    }
+
+    #[test]
+    fn the_token_is_appended_and_taken_off_again() {
+        let u = "https://h.example.com/webhooks/clio?tenant=a";
+        let t = with_token(u, "ab12");
+        assert_eq!(t, "https://h.example.com/webhooks/clio?tenant=a&k=ab12");
+        assert_eq!(without_token(&t), u);
+        let plain = "https://h.example.com/webhooks/clio";
+        assert_eq!(without_token(&with_token(plain, "ab12")), plain);
     }
 
     #[test]
