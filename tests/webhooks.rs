@@ -666,6 +666,11 @@ fn bad_flags_are_refused_naming_the_flag() {
     let home = tempfile::tempdir().unwrap();
     let p = home.path();
     assert!(refused(p, &["renew", "--within", "7x", "--sandbox"]).contains("--within"));
+    let huge = refused(p, &["renew", "--within", "9999999999999999w", "--sandbox"]);
+    assert!(
+        huge.contains("--within") && !huge.contains("panicked"),
+        "{huge}"
+    );
     let e = refused(
         p,
         &[

@@ -174,19 +174,20 @@ pub fn parse_within(s: &str) -> Result<Duration, WebhookError> {
         return Err(bad());
     }
     let d = match unit {
-        'm' => Duration::minutes(n),
-        'h' => Duration::hours(n),
-        'd' => Duration::days(n),
-        'w' => Duration::weeks(n),
+        'm' => Duration::try_minutes(n),
+        'h' => Duration::try_hours(n),
+        'd' => Duration::try_days(n),
+        'w' => Duration::try_weeks(n),
         _ => return Err(bad()),
     };
-    if d > Duration::days(MAX_DAYS) {
+    // Out of chrono's range (`None`) is past the maximum too.
+    if d.is_none_or(|d| d > Duration::days(MAX_DAYS)) {
         return Err(WebhookError::Usage(format!(
             "--within {s:?} is longer than Clio's {MAX_DAYS}-day maximum: every subscription \
              would always be renewed; use 7d or less"
         )));
     }
-    Ok(d)
+    d.ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -198,7 +199,15 @@ mod tests {
         assert_eq!(parse_within("7d").unwrap(), Duration::days(7));
         assert_eq!(parse_within("36h").unwrap(), Duration::hours(36));
         assert_eq!(parse_within("2w").unwrap(), Duration::days(14));
-        for bad in ["", "7", "d", "7x", "-1d", "9w"] {
+        let huge = [
+            "9999999999999999w",
+            "9223372036854775807m",
+            "99999999999999999999d",
+        ];
+        for bad in ["", "7", "d", "7x", "-1d", "9w", "é", "7é"]
+            .iter()
+            .chain(&huge)
+        {
             assert!(
                 parse_within(bad)
                     .unwrap_err()
