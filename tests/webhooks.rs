@@ -465,6 +465,84 @@ async fn document_deliveries_are_accepted_and_mark_no_matter_changed() {
     );
 }
 
+/// A client of `sb` through a proxy that refuses (422) every PATCH of webhook `bad`.
+async fn client_failing_renewal_of(
+    sb: &Sandbox,
+    bad: Arc<std::sync::atomic::AtomicU64>,
+) -> ClioClient {
+    use axum::http::{HeaderMap, Method, Uri};
+    use axum::response::IntoResponse;
+    let origin = sb.base_url.trim_end_matches("/api/v4").to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: axum::body::Bytes| {
+        let (origin, bad) = (origin.clone(), bad.clone());
+        async move {
+            let id = bad.load(std::sync::atomic::Ordering::SeqCst);
+            if method == Method::PATCH && uri.path().ends_with(&format!("/webhooks/{id}.json")) {
+                let e = json!({"error": {"type": "ValidationError", "message": "refused"}});
+                return (axum::http::StatusCode::UNPROCESSABLE_ENTITY, axum::Json(e))
+                    .into_response();
+            }
+            let mut req = reqwest::Client::new()
+                .request(method, format!("{origin}{uri}"))
+                .body(body);
+            for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
+                req = req.header(k, v);
+            }
+            let a = req.send().await.unwrap();
+            let status = axum::http::StatusCode::from_u16(a.status().as_u16()).unwrap();
+            let ct = a.headers().get("content-type").cloned();
+            let bytes = a.bytes().await.unwrap();
+            let mut r = (status, bytes).into_response();
+            if let Some(ct) = ct {
+                r.headers_mut().insert("content-type", ct);
+            }
+            r
+        }
+    };
+    let app = axum::Router::new().fallback(forward);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut config = sb.clio_config(NonZeroU32::new(RATE).unwrap()).unwrap();
+    config.base_url = clio_mcp::config::parse_base_url(&format!("{proxy}/api/v4")).unwrap();
+    ClioClient::new(&config, RetryPolicy::fast()).unwrap()
+}
+
+#[tokio::test]
+async fn one_failed_renewal_does_not_stop_the_others_and_is_reported() {
+    let sb = sandbox(5).await;
+    let home = tempfile::tempdir().unwrap();
+    let url = serve(open_receiver(home.path()).unwrap()).await;
+    let bad = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let store = WebhookStore::open(&state_db(home.path())).unwrap();
+    let audit = receiver_audit(home.path(), "test").unwrap();
+    let proxied = client_failing_renewal_of(&sb, bad.clone()).await;
+    let hooks = Webhooks::new(proxied, store, audit).loopback_http(true);
+    let mut ids = Vec::new();
+    for model in ["matter", "contact", "task"] {
+        ids.push(hooks.ensure(&url, model, &[], None).await.unwrap().hook.id);
+    }
+    bad.store(ids[0], std::sync::atomic::Ordering::SeqCst);
+    let report = hooks.renew(Duration::days(31)).await.unwrap();
+    assert_eq!(report.len(), 3, "{report:?}");
+    let failed: Vec<u64> = report.iter().filter(|r| r.failed()).map(|r| r.id).collect();
+    assert_eq!(failed, [ids[0]], "{report:?}");
+    assert!(
+        report[0].error.as_deref().unwrap().contains("refused"),
+        "{report:?}"
+    );
+    let renewed: Vec<u64> = report
+        .iter()
+        .filter(|r| r.outcome == "renewed")
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        renewed,
+        [ids[1], ids[2]],
+        "the later ones were still renewed"
+    );
+}
+
 /// A receiver that echoes the handshake and answers every delivery with 410 Gone.
 async fn gone_receiver() -> (String, Arc<std::sync::atomic::AtomicU32>) {
     use axum::http::HeaderMap;

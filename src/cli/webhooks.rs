@@ -161,11 +161,26 @@ pub async fn run(
                 )?;
             }
             for r in renewed.iter().filter(|_| !json) {
-                writeln!(
-                    out,
-                    "renewed webhook {} ({}): {} -> {}",
-                    r.id, r.model, r.was, r.expires_at
-                )?;
+                match &r.error {
+                    None => writeln!(
+                        out,
+                        "renewed webhook {} ({}): {} -> {}",
+                        r.id, r.model, r.was, r.expires_at
+                    )?,
+                    Some(e) => writeln!(
+                        out,
+                        "FAILED to renew webhook {} ({}, expires {}): {e}",
+                        r.id, r.model, r.was
+                    )?,
+                }
+            }
+            let failed: Vec<String> = renewed
+                .iter()
+                .filter(|r| r.failed())
+                .map(|r| r.id.to_string())
+                .collect();
+            if !failed.is_empty() {
+                return Err(crate::webhooks::WebhookError::RenewFailed(failed.join(", ")).into());
             }
         }
         WebhooksCommand::Listen { .. } => {}

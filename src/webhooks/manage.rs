@@ -34,13 +34,25 @@ pub struct HookView {
     pub secret_kept: bool,
 }
 
-/// One subscription `renew` renewed.
+/// What `renew` did to one subscription due for renewal.
 #[derive(Debug, Clone, Serialize)]
 pub struct Renewal {
     pub id: u64,
     pub model: String,
     pub was: String,
+    /// The new expiry (`was` again when the renewal failed).
     pub expires_at: String,
+    /// `renewed` or `failed`.
+    pub outcome: String,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Renewal {
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
 }
 
 /// The URL without its query: enough to tell subscriptions apart in the log, never a token.
@@ -160,7 +172,8 @@ impl Webhooks {
         })
     }
 
-    /// Renews every subscription that expires within `within` from now.
+    /// Renews every subscription that expires within `within` from now, each on its own: one
+    /// that fails is reported with why and the others are still renewed.
     pub async fn renew(&self, within: Duration) -> Result<Vec<Renewal>, WebhookError> {
         let now = Utc::now();
         let mut out = Vec::new();
@@ -169,17 +182,31 @@ impl Webhooks {
             if at.is_some_and(|at| at > now + within) {
                 continue;
             }
+            let was = h.expires_at.clone().unwrap_or_default();
+            let mut r = Renewal {
+                id: h.id,
+                model: h.model.clone().unwrap_or_default(),
+                was: was.clone(),
+                expires_at: was,
+                outcome: "renewed".into(),
+                error: None,
+            };
             let renewed = self
                 .client
                 .update_webhook(h.id, &timestamp(renewed_expiry(now)), None)
-                .await?;
-            self.log("renewed", &renewed)?;
-            out.push(Renewal {
-                id: h.id,
-                model: h.model.clone().unwrap_or_default(),
-                was: h.expires_at.clone().unwrap_or_default(),
-                expires_at: renewed.expires_at.clone().unwrap_or_default(),
-            });
+                .await;
+            match renewed.map_err(WebhookError::from).and_then(|n| {
+                self.log("renewed", &n)?;
+                Ok(n)
+            }) {
+                Ok(n) => r.expires_at = n.expires_at.unwrap_or_default(),
+                Err(e) => {
+                    tracing::warn!(id = h.id, error = %e, "could not renew a webhook subscription");
+                    r.outcome = "failed".into();
+                    r.error = Some(e.to_string());
+                }
+            }
+            out.push(r);
         }
         Ok(out)
     }
