@@ -103,10 +103,20 @@ async fn post(url: &str, signature: Option<&str>, body: &str) -> u16 {
 async fn subscriptions_last_three_days_by_default_and_never_beyond_31() {
     let sb = sandbox(5).await;
     let clio = client(&sb);
-    let new = NewWebhook {
+    let bare = NewWebhook {
         url: "https://hooks.example.com/webhooks/clio".into(),
         model: "matter".into(),
         ..Default::default()
+    };
+    let no_fields = clio.create_webhook(&bare).await.unwrap_err();
+    assert_eq!(
+        no_fields.status(),
+        Some(422),
+        "Clio requires fields: {no_fields}"
+    );
+    let new = NewWebhook {
+        fields: Some("id".into()),
+        ..bare
     };
     let before = Utc::now();
     let hook = clio.create_webhook(&new).await.unwrap();
@@ -142,6 +152,12 @@ async fn ensure_answers_the_handshake_keeps_the_secret_owner_only_and_renews_the
     assert_eq!(first.hook.status, "enabled", "the handshake was echoed");
     assert!(first.hook.secret_kept);
     assert_eq!(first.hook.events, ["created", "updated"]);
+    let at_clio = client(&sb).get_webhook(first.hook.id).await.unwrap();
+    assert_eq!(
+        at_clio.fields.as_deref(),
+        Some("id,etag,updated_at"),
+        "the default --fields"
+    );
     let expires = parse(&first.hook.expires_at);
     assert!(expires <= Utc::now() + Duration::days(31));
     assert!(expires > Utc::now() + Duration::days(30));
@@ -583,6 +599,7 @@ async fn a_receiver_answering_410_disables_its_subscription() {
         .create_webhook(&NewWebhook {
             url: url.clone(),
             model: "matter".into(),
+            fields: Some("id".into()),
             ..Default::default()
         })
         .await
@@ -838,6 +855,7 @@ async fn the_sandbox_delivers_to_a_listen_process_and_renew_within_renews_what_e
         .create_webhook(&NewWebhook {
             url: "https://hooks.example.com/webhooks/clio".into(),
             model: "contact".into(),
+            fields: Some("id".into()),
             ..Default::default()
         })
         .await

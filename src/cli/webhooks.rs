@@ -40,7 +40,8 @@ pub enum WebhooksCommand {
         /// matter_pended, matter_closed); default all three.
         #[arg(long, value_delimiter = ',')]
         events: Vec<String>,
-        /// Clio's field selection sent with each delivery (at most 1,000 characters).
+        /// Clio's field selection sent with each delivery (at most 1,000 characters); Clio
+        /// requires one, default id,etag,updated_at.
         #[arg(long)]
         fields: Option<String>,
     },

@@ -153,7 +153,7 @@ impl Webhooks {
             url: with_token(&url, &token),
             model: model.clone(),
             events,
-            fields,
+            fields: Some(fields),
             expires_at: Some(timestamp(renewed_expiry(now))),
         };
         let created = match self.client.create_webhook(&new).await {

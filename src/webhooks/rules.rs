@@ -149,14 +149,20 @@ pub fn check_url(url: &str, loopback_http: bool) -> Result<String, WebhookError>
     }
 }
 
-/// `--fields`: Clio's selection, at most 1,000 characters.
-pub fn check_fields(fields: Option<&str>) -> Result<Option<String>, WebhookError> {
+/// `--fields` when not given: Clio requires a selection; this one names the record and when
+/// it changed, enough to mark it stale.
+pub const DEFAULT_FIELDS: &str = "id,etag,updated_at";
+
+/// `--fields`: Clio's selection (required by Clio; [`DEFAULT_FIELDS`] when not given), at
+/// most 1,000 characters.
+pub fn check_fields(fields: Option<&str>) -> Result<String, WebhookError> {
     match fields.map(str::trim).filter(|f| !f.is_empty()) {
         Some(f) if f.chars().count() > MAX_FIELDS_CHARS => Err(WebhookError::Usage(format!(
             "--fields is {} characters long; Clio takes at most {MAX_FIELDS_CHARS}",
             f.chars().count()
         ))),
-        other => Ok(other.map(str::to_string)),
+        Some(f) => Ok(f.to_string()),
+        None => Ok(DEFAULT_FIELDS.to_string()),
     }
 }
 
@@ -242,6 +248,20 @@ mod tests {
         assert!(check_url("http://127.0.0.1:9/webhooks/clio", true).is_ok());
         assert!(check_url("http://example.com/webhooks/clio", true).is_err());
         assert!(check_url("https://h.example.com/webhooks/clio?k=1", false).is_err());
+    }
+
+    #[test]
+    fn fields_default_to_what_marks_a_record_stale() {
+        assert_eq!(check_fields(None).unwrap(), DEFAULT_FIELDS);
+        assert_eq!(check_fields(Some("  ")).unwrap(), DEFAULT_FIELDS);
+        assert_eq!(check_fields(Some("id,name")).unwrap(), "id,name");
+        let long = "x".repeat(MAX_FIELDS_CHARS + 1);
+        assert!(
+            check_fields(Some(&long))
+                .unwrap_err()
+                .to_string()
+                .contains("--fields")
+        );
     }
 
     #[test]
