@@ -539,7 +539,7 @@ async fn one_failed_renewal_does_not_stop_the_others_and_is_reported() {
         ids.push(hooks.ensure(&url, model, &[], None).await.unwrap().hook.id);
     }
     bad.store(ids[0], std::sync::atomic::Ordering::SeqCst);
-    let report = hooks.renew(Duration::days(31)).await.unwrap();
+    let report = hooks.renew(Duration::days(31), false).await.unwrap();
     assert_eq!(report.len(), 3, "{report:?}");
     let failed: Vec<u64> = report.iter().filter(|r| r.failed()).map(|r| r.id).collect();
     assert_eq!(failed, [ids[0]], "{report:?}");
@@ -557,6 +557,69 @@ async fn one_failed_renewal_does_not_stop_the_others_and_is_reported() {
         [ids[1], ids[2]],
         "the later ones were still renewed"
     );
+}
+
+#[tokio::test]
+async fn ensure_leaves_a_subscription_not_made_here_alone_and_names_webhooks_delete() {
+    let sb = sandbox(5).await;
+    let home = tempfile::tempdir().unwrap();
+    let url = serve(open_receiver(home.path()).unwrap()).await;
+    let theirs = client(&sb)
+        .create_webhook(&NewWebhook {
+            url: url.clone(),
+            model: "matter".into(),
+            fields: Some("id".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let hooks = service(&sb, home.path());
+    let e = hooks
+        .ensure(&url, "matter", &[], None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&format!("webhooks delete {}", theirs.id)), "{e}");
+    let listed = hooks.list().await.unwrap();
+    assert_eq!(listed.len(), 1, "nothing created, nothing deleted");
+    assert_eq!(listed[0].id, theirs.id);
+    let report = hooks.renew(Duration::days(7), false).await.unwrap();
+    assert_eq!(
+        (report[0].id, report[0].outcome.as_str()),
+        (theirs.id, "not-ours")
+    );
+    assert_eq!(
+        hooks.list().await.unwrap()[0].expires_at,
+        listed[0].expires_at
+    );
+}
+
+#[tokio::test]
+async fn a_pending_subscription_is_created_again_with_a_warning_not_renewed() {
+    let sb = sandbox(5).await;
+    let home = tempfile::tempdir().unwrap();
+    // Nothing listens here: Clio's handshake fails and the subscription stays pending.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhooks/clio", gone.local_addr().unwrap());
+    drop(gone);
+    let hooks = service(&sb, home.path());
+    let first = hooks.ensure(&url, "matter", &[], None).await.unwrap();
+    assert_eq!(first.hook.status, "pending");
+    assert!(
+        first.warnings.iter().any(|w| w.contains("pending")),
+        "{:?}",
+        first.warnings
+    );
+    let second = hooks.ensure(&url, "matter", &[], None).await.unwrap();
+    assert_eq!(second.action, "created", "a pending one is not renewed");
+    assert_ne!(second.hook.id, first.hook.id);
+    let replaced = format!("webhook {} was pending", first.hook.id);
+    assert!(
+        second.warnings.iter().any(|w| w.contains(&replaced)),
+        "{:?}",
+        second.warnings
+    );
+    assert_eq!(hooks.list().await.unwrap().len(), 1);
 }
 
 /// A receiver that echoes the handshake and answers every delivery with 410 Gone.
@@ -860,11 +923,22 @@ async fn the_sandbox_delivers_to_a_listen_process_and_renew_within_renews_what_e
         })
         .await
         .unwrap();
-    let out = ok(&p, &["renew", "--within", "7d", "--sandbox", "--json"]);
+    // Not made from this machine: reported and left alone unless --all.
+    let out = ok(&p, &["renew", "--within", "7d", "--sandbox"]);
+    assert!(
+        out.contains(&format!("skipped webhook {}", short.id)),
+        "{out}"
+    );
+    assert!(out.contains("--all"), "{out}");
+    let out = ok(
+        &p,
+        &["renew", "--within", "7d", "--sandbox", "--json", "--all"],
+    );
     let renewed: Value = serde_json::from_str(out.trim()).unwrap();
     let renewed = renewed.as_array().unwrap();
     assert_eq!(renewed.len(), 1, "{out}");
     assert_eq!(renewed[0]["id"], short.id);
+    assert_eq!(renewed[0]["outcome"], "renewed");
     let now = parse(renewed[0]["expires_at"].as_str().unwrap());
     assert!(now > Utc::now() + Duration::days(30) && now <= Utc::now() + Duration::days(31));
     let again = ok(&p, &["renew", "--sandbox"]);
