@@ -94,7 +94,7 @@ impl Receiver {
                     .into(),
             ));
         }
-        let Some(sig) = sig.map(str::trim).filter(|s| !s.is_empty()) else {
+        let Some(sig) = sig.filter(|s| !s.trim().is_empty()) else {
             tracing::warn!("refused an unsigned webhook delivery");
             return Ok(unauthorized("X-Hook-Signature is missing"));
         };
