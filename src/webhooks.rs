@@ -38,6 +38,11 @@ pub enum WebhookError {
          CLIO_MCP_HOME elsewhere"
     )]
     Store(String),
+    #[error(
+        "could not renew webhook subscription(s) {0} (each says why above); the others were \
+         renewed: fix the cause and run `clio-mcp webhooks renew` again"
+    )]
+    RenewFailed(String),
     #[error("there is no webhook subscription {0}: `clio-mcp webhooks list` shows them")]
     NoSuchHook(u64),
 }

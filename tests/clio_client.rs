@@ -584,7 +584,7 @@ async fn webhooks_expire_within_thirty_one_days() {
     let sb = sandbox(5, 100_000).await;
     let c = client(&sb, 100_000);
     let create = |expires: Option<String>| {
-        let mut data = json!({"url": "https://hooks.example/clio", "model": "matter", "events": ["updated", "matter_closed"]});
+        let mut data = json!({"url": "https://hooks.example/clio", "model": "matter", "fields": "id", "events": ["updated", "matter_closed"]});
         if let Some(e) = expires {
             data["expires_at"] = json!(e);
         }
@@ -614,7 +614,7 @@ async fn webhooks_expire_within_thirty_one_days() {
     )
     .await
     .unwrap();
-    let bad_event = ApiRequest::new(Method::POST, "webhooks.json").json(json!({"data": {"url": "https://h.example", "model": "contact", "events": ["matter_closed"]}}));
+    let bad_event = ApiRequest::new(Method::POST, "webhooks.json").json(json!({"data": {"url": "https://h.example", "model": "contact", "fields": "id", "events": ["matter_closed"]}}));
     assert_eq!(c.send(bad_event).await.unwrap_err().status(), Some(422));
     c.send(ApiRequest::new(
         Method::DELETE,

@@ -141,7 +141,7 @@ async fn every_write_is_there_for_the_next_sandbox_on_the_folder() {
         .unwrap();
     let hook = ApiRequest::new(Method::POST, "webhooks.json")
         .query("fields", "id")
-        .json(json!({"data": {"url": "https://hooks.example/clio", "model": "matter"}}));
+        .json(json!({"data": {"url": "https://hooks.example/clio", "model": "matter", "fields": "id"}}));
     let hook_id = c.send(hook).await.unwrap().body["data"]["id"].clone();
     assert!(a.edit_behind_the_back(edited, OPPOSING_PARTY, json!("Someone Else")));
     let ids = [updated, created, destroyed, edited];

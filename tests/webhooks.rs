@@ -47,6 +47,12 @@ fn service(sb: &Sandbox, home: &Path) -> Webhooks {
     Webhooks::new(client(sb), store, audit).loopback_http(true)
 }
 
+/// The URL registered with Clio for subscription `id`: `url` with its `k` token.
+fn hook_url(hooks: &Webhooks, id: u64, url: &str) -> String {
+    let token = hooks.store().hook(id).unwrap().unwrap().token.unwrap();
+    clio_mcp::webhooks::rules::with_token(url, &token)
+}
+
 /// `POST /webhooks/clio` served in-process on a free loopback port.
 async fn serve(receiver: Receiver) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -97,10 +103,20 @@ async fn post(url: &str, signature: Option<&str>, body: &str) -> u16 {
 async fn subscriptions_last_three_days_by_default_and_never_beyond_31() {
     let sb = sandbox(5).await;
     let clio = client(&sb);
-    let new = NewWebhook {
+    let bare = NewWebhook {
         url: "https://hooks.example.com/webhooks/clio".into(),
         model: "matter".into(),
         ..Default::default()
+    };
+    let no_fields = clio.create_webhook(&bare).await.unwrap_err();
+    assert_eq!(
+        no_fields.status(),
+        Some(422),
+        "Clio requires fields: {no_fields}"
+    );
+    let new = NewWebhook {
+        fields: Some("id".into()),
+        ..bare
     };
     let before = Utc::now();
     let hook = clio.create_webhook(&new).await.unwrap();
@@ -136,6 +152,12 @@ async fn ensure_answers_the_handshake_keeps_the_secret_owner_only_and_renews_the
     assert_eq!(first.hook.status, "enabled", "the handshake was echoed");
     assert!(first.hook.secret_kept);
     assert_eq!(first.hook.events, ["created", "updated"]);
+    let at_clio = client(&sb).get_webhook(first.hook.id).await.unwrap();
+    assert_eq!(
+        at_clio.fields.as_deref(),
+        Some("id,etag,updated_at"),
+        "the default --fields"
+    );
     let expires = parse(&first.hook.expires_at);
     assert!(expires <= Utc::now() + Duration::days(31));
     assert!(expires > Utc::now() + Duration::days(30));
@@ -153,8 +175,10 @@ async fn ensure_answers_the_handshake_keeps_the_secret_owner_only_and_renews_the
         }
     }
     // Clio may repeat the handshake with the secret it gave: echoed; any other is refused.
+    let at = hook_url(&hooks, first.hook.id, &url);
+    assert_eq!(first.hook.url, url, "the token is never shown");
     let again = |secret: String| {
-        let url = url.clone();
+        let url = at.clone();
         async move {
             let a = reqwest::Client::new()
                 .post(&url)
@@ -209,6 +233,47 @@ async fn a_handshake_nobody_awaits_is_refused() {
     assert!(answer.headers().get("X-Hook-Secret").is_none());
 }
 
+/// A handshake at `url` carrying `secret`: its status.
+async fn handshake(url: &str, secret: &str) -> u16 {
+    let a = reqwest::Client::new()
+        .post(url)
+        .header("X-Hook-Secret", secret);
+    a.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_strangers_handshake_during_an_ensure_is_not_kept_and_clios_still_is() {
+    let sb = sandbox(5).await;
+    let home = tempfile::tempdir().unwrap();
+    let url = serve(open_receiver(home.path()).unwrap()).await;
+    let hooks = service(&sb, home.path());
+    // A subscription awaits its handshake, as during an ensure: a stranger races Clio to it,
+    // at the bare URL and with a guessed token.
+    let (local, token) = hooks.store().begin(&url, "matter").unwrap();
+    assert_eq!(token.len(), 32, "128 random bits");
+    let guessed = clio_mcp::webhooks::rules::with_token(&url, &"0".repeat(32));
+    assert_eq!(handshake(&url, "planted").await, 403);
+    assert_eq!(handshake(&guessed, "planted").await, 403);
+    let pending = hooks.store().hooks().unwrap();
+    let pending = pending.iter().find(|h| h.local_id == local).unwrap();
+    assert_eq!(pending.secret, None, "nothing planted");
+    let made = hooks.ensure(&url, "matter", &[], None).await.unwrap().hook;
+    assert_eq!((made.status.as_str(), made.secret_kept), ("enabled", true));
+    let kept = hooks.store().hook(made.id).unwrap().unwrap();
+    assert_ne!(kept.secret.as_deref(), Some("planted"));
+    let at = hook_url(&hooks, made.id, &url);
+    assert_eq!(
+        handshake(&at, "planted").await,
+        403,
+        "nor planted afterwards"
+    );
+    let body = json!({"data": {"id": 1}, "meta": {"event": "updated"}}).to_string();
+    assert_eq!(
+        post(&at, Some(&sign("planted", body.as_bytes())), &body).await,
+        401
+    );
+}
+
 #[tokio::test]
 async fn signed_deliveries_are_recorded_and_unsigned_or_badly_signed_ones_get_401() {
     let sb = sandbox(5).await;
@@ -234,6 +299,9 @@ async fn signed_deliveries_are_recorded_and_unsigned_or_badly_signed_ones_get_40
         .unwrap();
     let body = json!({"data": {"id": matter}, "meta": {"event": "updated", "webhook_id": hook.id}})
         .to_string();
+    let signed = sign(&secret, body.as_bytes());
+    assert_eq!(post(&url, Some(&signed), &body).await, 401, "no token");
+    let url = hook_url(&hooks, hook.id, &url);
     assert_eq!(post(&url, None, &body).await, 401, "unsigned");
     assert_eq!(
         post(&url, Some(&sign("wrong", body.as_bytes())), &body).await,
@@ -391,6 +459,13 @@ async fn document_deliveries_are_accepted_and_mark_no_matter_changed() {
         json!({"data": {"id": 4242}, "meta": {"event": "created", "webhook_id": doc_hook.id}})
             .to_string();
     let signed = sign(&secret(doc_hook.id), body.as_bytes());
+    let matter_url = hook_url(&hooks, matter_hook.id, &url);
+    assert_eq!(
+        post(&matter_url, Some(&signed), &body).await,
+        401,
+        "not its secret"
+    );
+    let url = hook_url(&hooks, doc_hook.id, &url);
     assert_eq!(post(&url, Some(&signed), &body).await, 200);
     let got = hooks.store().deliveries(10).unwrap();
     assert_eq!(
@@ -404,6 +479,147 @@ async fn document_deliveries_are_accepted_and_mark_no_matter_changed() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A client of `sb` through a proxy that refuses (422) every PATCH of webhook `bad`.
+async fn client_failing_renewal_of(
+    sb: &Sandbox,
+    bad: Arc<std::sync::atomic::AtomicU64>,
+) -> ClioClient {
+    use axum::http::{HeaderMap, Method, Uri};
+    use axum::response::IntoResponse;
+    let origin = sb.base_url.trim_end_matches("/api/v4").to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: axum::body::Bytes| {
+        let (origin, bad) = (origin.clone(), bad.clone());
+        async move {
+            let id = bad.load(std::sync::atomic::Ordering::SeqCst);
+            if method == Method::PATCH && uri.path().ends_with(&format!("/webhooks/{id}.json")) {
+                let e = json!({"error": {"type": "ValidationError", "message": "refused"}});
+                return (axum::http::StatusCode::UNPROCESSABLE_ENTITY, axum::Json(e))
+                    .into_response();
+            }
+            let mut req = reqwest::Client::new()
+                .request(method, format!("{origin}{uri}"))
+                .body(body);
+            for (k, v) in headers.iter().filter(|(k, _)| *k != "host") {
+                req = req.header(k, v);
+            }
+            let a = req.send().await.unwrap();
+            let status = axum::http::StatusCode::from_u16(a.status().as_u16()).unwrap();
+            let ct = a.headers().get("content-type").cloned();
+            let bytes = a.bytes().await.unwrap();
+            let mut r = (status, bytes).into_response();
+            if let Some(ct) = ct {
+                r.headers_mut().insert("content-type", ct);
+            }
+            r
+        }
+    };
+    let app = axum::Router::new().fallback(forward);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut config = sb.clio_config(NonZeroU32::new(RATE).unwrap()).unwrap();
+    config.base_url = clio_mcp::config::parse_base_url(&format!("{proxy}/api/v4")).unwrap();
+    ClioClient::new(&config, RetryPolicy::fast()).unwrap()
+}
+
+#[tokio::test]
+async fn one_failed_renewal_does_not_stop_the_others_and_is_reported() {
+    let sb = sandbox(5).await;
+    let home = tempfile::tempdir().unwrap();
+    let url = serve(open_receiver(home.path()).unwrap()).await;
+    let bad = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let store = WebhookStore::open(&state_db(home.path())).unwrap();
+    let audit = receiver_audit(home.path(), "test").unwrap();
+    let proxied = client_failing_renewal_of(&sb, bad.clone()).await;
+    let hooks = Webhooks::new(proxied, store, audit).loopback_http(true);
+    let mut ids = Vec::new();
+    for model in ["matter", "contact", "task"] {
+        ids.push(hooks.ensure(&url, model, &[], None).await.unwrap().hook.id);
+    }
+    bad.store(ids[0], std::sync::atomic::Ordering::SeqCst);
+    let report = hooks.renew(Duration::days(31), false).await.unwrap();
+    assert_eq!(report.len(), 3, "{report:?}");
+    let failed: Vec<u64> = report.iter().filter(|r| r.failed()).map(|r| r.id).collect();
+    assert_eq!(failed, [ids[0]], "{report:?}");
+    assert!(
+        report[0].error.as_deref().unwrap().contains("refused"),
+        "{report:?}"
+    );
+    let renewed: Vec<u64> = report
+        .iter()
+        .filter(|r| r.outcome == "renewed")
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        renewed,
+        [ids[1], ids[2]],
+        "the later ones were still renewed"
+    );
+}
+
+#[tokio::test]
+async fn ensure_leaves_a_subscription_not_made_here_alone_and_names_webhooks_delete() {
+    let sb = sandbox(5).await;
+    let home = tempfile::tempdir().unwrap();
+    let url = serve(open_receiver(home.path()).unwrap()).await;
+    let theirs = client(&sb)
+        .create_webhook(&NewWebhook {
+            url: url.clone(),
+            model: "matter".into(),
+            fields: Some("id".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let hooks = service(&sb, home.path());
+    let e = hooks
+        .ensure(&url, "matter", &[], None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&format!("webhooks delete {}", theirs.id)), "{e}");
+    let listed = hooks.list().await.unwrap();
+    assert_eq!(listed.len(), 1, "nothing created, nothing deleted");
+    assert_eq!(listed[0].id, theirs.id);
+    let report = hooks.renew(Duration::days(7), false).await.unwrap();
+    assert_eq!(
+        (report[0].id, report[0].outcome.as_str()),
+        (theirs.id, "not-ours")
+    );
+    assert_eq!(
+        hooks.list().await.unwrap()[0].expires_at,
+        listed[0].expires_at
+    );
+}
+
+#[tokio::test]
+async fn a_pending_subscription_is_created_again_with_a_warning_not_renewed() {
+    let sb = sandbox(5).await;
+    let home = tempfile::tempdir().unwrap();
+    // Nothing listens here: Clio's handshake fails and the subscription stays pending.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhooks/clio", gone.local_addr().unwrap());
+    drop(gone);
+    let hooks = service(&sb, home.path());
+    let first = hooks.ensure(&url, "matter", &[], None).await.unwrap();
+    assert_eq!(first.hook.status, "pending");
+    assert!(
+        first.warnings.iter().any(|w| w.contains("pending")),
+        "{:?}",
+        first.warnings
+    );
+    let second = hooks.ensure(&url, "matter", &[], None).await.unwrap();
+    assert_eq!(second.action, "created", "a pending one is not renewed");
+    assert_ne!(second.hook.id, first.hook.id);
+    let replaced = format!("webhook {} was pending", first.hook.id);
+    assert!(
+        second.warnings.iter().any(|w| w.contains(&replaced)),
+        "{:?}",
+        second.warnings
+    );
+    assert_eq!(hooks.list().await.unwrap().len(), 1);
 }
 
 /// A receiver that echoes the handshake and answers every delivery with 410 Gone.
@@ -446,6 +662,7 @@ async fn a_receiver_answering_410_disables_its_subscription() {
         .create_webhook(&NewWebhook {
             url: url.clone(),
             model: "matter".into(),
+            fields: Some("id".into()),
             ..Default::default()
         })
         .await
@@ -607,6 +824,11 @@ fn bad_flags_are_refused_naming_the_flag() {
     let home = tempfile::tempdir().unwrap();
     let p = home.path();
     assert!(refused(p, &["renew", "--within", "7x", "--sandbox"]).contains("--within"));
+    let huge = refused(p, &["renew", "--within", "9999999999999999w", "--sandbox"]);
+    assert!(
+        huge.contains("--within") && !huge.contains("panicked"),
+        "{huge}"
+    );
     let e = refused(
         p,
         &[
@@ -696,15 +918,27 @@ async fn the_sandbox_delivers_to_a_listen_process_and_renew_within_renews_what_e
         .create_webhook(&NewWebhook {
             url: "https://hooks.example.com/webhooks/clio".into(),
             model: "contact".into(),
+            fields: Some("id".into()),
             ..Default::default()
         })
         .await
         .unwrap();
-    let out = ok(&p, &["renew", "--within", "7d", "--sandbox", "--json"]);
+    // Not made from this machine: reported and left alone unless --all.
+    let out = ok(&p, &["renew", "--within", "7d", "--sandbox"]);
+    assert!(
+        out.contains(&format!("skipped webhook {}", short.id)),
+        "{out}"
+    );
+    assert!(out.contains("--all"), "{out}");
+    let out = ok(
+        &p,
+        &["renew", "--within", "7d", "--sandbox", "--json", "--all"],
+    );
     let renewed: Value = serde_json::from_str(out.trim()).unwrap();
     let renewed = renewed.as_array().unwrap();
     assert_eq!(renewed.len(), 1, "{out}");
     assert_eq!(renewed[0]["id"], short.id);
+    assert_eq!(renewed[0]["outcome"], "renewed");
     let now = parse(renewed[0]["expires_at"].as_str().unwrap());
     assert!(now > Utc::now() + Duration::days(30) && now <= Utc::now() + Duration::days(31));
     let again = ok(&p, &["renew", "--sandbox"]);

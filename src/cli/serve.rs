@@ -88,16 +88,18 @@ fn report_gate(gate: Gate) {
 /// Connects to the Clio account of the environment or the stored sign-in, read anew on every
 /// attempt (so `clio-mcp auth login` in a terminal is picked up on the next tool call); on
 /// success the unfinished jobs are listed (or resumed).
-fn clio_connector(options: &ServeOptions) -> Connector {
+fn clio_connector(options: &ServeOptions, connected: ClientSlot) -> Connector {
     let home = options.home.clone();
     let resume = options.resume_jobs;
     let gate = options.gate;
     let dirs = options.allow_dirs.clone();
     Arc::new(move || {
         let home = home.clone();
-        let dirs = dirs.clone();
+        let (dirs, connected) = (dirs.clone(), connected.clone());
         async move {
             let target = connect(false, home).await?;
+            // The webhook receiver forgets changed matters in this client's cache.
+            *connected.lock().unwrap_or_else(|p| p.into_inner()) = Some(target.client.clone());
             let services = open_state(target.client, &target.home)
                 .await?
                 .with_upload_dirs(UploadDirs::from_env(&dirs)?, &target.home);
@@ -109,6 +111,9 @@ fn clio_connector(options: &ServeOptions) -> Connector {
         .boxed()
     })
 }
+
+/// The Clio client of the lazy connection, once it connected.
+type ClientSlot = Arc<std::sync::Mutex<Option<crate::clio::ClioClient>>>;
 
 /// The webhook receiver mounted beside `/mcp`: on the sandbox's state (whose client forgets
 /// a changed matter's cached copy), else on the state folder of real Clio.
@@ -157,6 +162,7 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
     };
     report_gate(options.gate);
     let mut hooks = None;
+    let slot = ClientSlot::default();
     let (server, sandbox) = if options.sandbox {
         let target = connect(true, options.home.clone()).await?;
         hooks = Some((target.home.clone(), Some(target.client.clone())));
@@ -171,7 +177,7 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
         }
         (server, target.sandbox)
     } else {
-        let server = McpServer::lazy(clio_connector(&options), settings);
+        let server = McpServer::lazy(clio_connector(&options, slot.clone()), settings);
         // One attempt beside the start, so a problem shows in the log at once while
         // `initialize` is answered; tools try again on each call until one attempt works.
         let early = server.clone();
@@ -208,7 +214,16 @@ pub async fn run(options: ServeOptions) -> Result<(), CliError> {
             let receiver = match webhook_receiver(hooks, options.home.clone()) {
                 Ok(r) => {
                     eprintln!("clio-mcp: receiving Clio webhooks on http://{bound}/webhooks/clio");
-                    Some(r)
+                    // Real Clio: the lazily connected client forgets a changed matter.
+                    Some(match options.sandbox {
+                        true => r,
+                        false => r.on_matter_change(Arc::new(move |id| {
+                            let client = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                            if let Some(client) = client {
+                                client.forget_matter(id);
+                            }
+                        })),
+                    })
                 }
                 Err(e) => {
                     eprintln!("clio-mcp: not receiving Clio webhooks: {e}");

@@ -40,7 +40,8 @@ pub enum WebhooksCommand {
         /// matter_pended, matter_closed); default all three.
         #[arg(long, value_delimiter = ',')]
         events: Vec<String>,
-        /// Clio's field selection sent with each delivery (at most 1,000 characters).
+        /// Clio's field selection sent with each delivery (at most 1,000 characters); Clio
+        /// requires one, default id,etag,updated_at.
         #[arg(long)]
         fields: Option<String>,
     },
@@ -56,6 +57,9 @@ pub enum WebhooksCommand {
         /// A margin: 7d, 36h, 90m, 2w.
         #[arg(long, default_value = DEFAULT_WITHIN)]
         within: String,
+        /// Also renew subscriptions not made from this machine (no local record).
+        #[arg(long)]
+        all: bool,
         #[arg(long)]
         json: bool,
     },
@@ -121,6 +125,9 @@ pub async fn run(
                 .ensure(&url, &model, &events, fields.as_deref())
                 .await?;
             writeln!(out, "{} webhook {}", done.action, line(&done.hook))?;
+            for w in &done.warnings {
+                writeln!(out, "warning: {w}")?;
+            }
             if !done.hook.secret_kept {
                 writeln!(
                     out,
@@ -145,9 +152,9 @@ pub async fn run(
             hooks.delete(id).await?;
             writeln!(out, "deleted webhook {id}")?;
         }
-        WebhooksCommand::Renew { json, .. } => {
+        WebhooksCommand::Renew { json, all, .. } => {
             let within = within.unwrap_or_else(|| chrono::Duration::days(7));
-            let renewed = hooks.renew(within).await?;
+            let renewed = hooks.renew(within, all).await?;
             if json {
                 writeln!(
                     out,
@@ -161,11 +168,32 @@ pub async fn run(
                 )?;
             }
             for r in renewed.iter().filter(|_| !json) {
-                writeln!(
-                    out,
-                    "renewed webhook {} ({}): {} -> {}",
-                    r.id, r.model, r.was, r.expires_at
-                )?;
+                match &r.error {
+                    None if r.outcome == "not-ours" => writeln!(
+                        out,
+                        "skipped webhook {} ({}, expires {}): not made from this machine; \
+                         `webhooks renew --all` renews it too",
+                        r.id, r.model, r.was
+                    )?,
+                    None => writeln!(
+                        out,
+                        "renewed webhook {} ({}): {} -> {}",
+                        r.id, r.model, r.was, r.expires_at
+                    )?,
+                    Some(e) => writeln!(
+                        out,
+                        "FAILED to renew webhook {} ({}, expires {}): {e}",
+                        r.id, r.model, r.was
+                    )?,
+                }
+            }
+            let failed: Vec<String> = renewed
+                .iter()
+                .filter(|r| r.failed())
+                .map(|r| r.id.to_string())
+                .collect();
+            if !failed.is_empty() {
+                return Err(crate::webhooks::WebhookError::RenewFailed(failed.join(", ")).into());
             }
         }
         WebhooksCommand::Listen { .. } => {}

@@ -128,10 +128,15 @@ pub async fn create(State(state): State<Arc<SandboxState>>, uri: Uri, body: Byte
     let now = hook_send::now(&state);
     let expires = expires_at(&data, now + Duration::days(3), now)?;
     let secret = format!("whsec-{:032x}", rand::random::<u128>());
-    let fields = data
-        .get("fields")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    // As Clio: `fields` is required, at most 1,000 characters.
+    let fields = match data.get("fields").and_then(Value::as_str).map(str::trim) {
+        Some(f) if !f.is_empty() && f.chars().count() <= 1_000 => Some(f.to_string()),
+        _ => {
+            return Err(invalid(
+                "fields is required: a selection of at most 1,000 characters",
+            ));
+        }
+    };
     let id = state
         .commit(|store| {
             let mut delta = Delta::new(store);

@@ -5,11 +5,11 @@
 //! ours to know, and cannot send the MCP bearer token: this route is outside the MCP guards
 //! (Host/Origin allow-list, bearer). What guards it is the signature: every delivery must
 //! carry `X-Hook-Signature` made with a subscription's shared secret (401 otherwise), and a
-//! handshake is only echoed with a kept secret or while a subscription awaits one. Bodies past 1 MiB get 413.
+//! handshake is only echoed at a subscription's URL (its `k` token) while it awaits one. Bodies past 1 MiB get 413.
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -35,12 +35,23 @@ fn text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
+async fn receive(
+    State(receiver): State<Receiver>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let token = crate::webhooks::receiver::token_of(query.as_deref());
     let secret = text(&headers, "x-hook-secret");
     let signature = text(&headers, "x-hook-signature");
     // SQLite and the audit log's fsync block: off the async threads.
     let answer = tokio::task::spawn_blocking(move || {
-        receiver.receive(secret.as_deref(), signature.as_deref(), &body)
+        receiver.receive(
+            token.as_deref(),
+            secret.as_deref(),
+            signature.as_deref(),
+            &body,
+        )
     })
     .await;
     let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];

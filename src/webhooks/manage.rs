@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::rules::{
     check_events, check_fields, check_model, check_url, parse_time, renewed_expiry, timestamp,
+    with_token, without_token,
 };
 use super::{WebhookError, Webhooks};
 use crate::audit::{Action, AuditEvent};
@@ -18,6 +19,9 @@ pub struct Ensured {
     /// `created` or `renewed`.
     pub action: String,
     pub hook: HookView,
+    /// What the person should know: a subscription replaced, one left alone, a handshake
+    /// that has not succeeded.
+    pub warnings: Vec<String>,
 }
 
 /// A subscription as the commands show it.
@@ -33,13 +37,32 @@ pub struct HookView {
     pub secret_kept: bool,
 }
 
-/// One subscription `renew` renewed.
+/// What `renew` did to one subscription due for renewal.
 #[derive(Debug, Clone, Serialize)]
 pub struct Renewal {
     pub id: u64,
     pub model: String,
     pub was: String,
+    /// The new expiry (`was` again when the renewal failed).
     pub expires_at: String,
+    /// `renewed`, `failed`, or `not-ours` (not made from this machine, left alone).
+    pub outcome: String,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Renewal {
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+fn not_ours(id: u64) -> String {
+    format!(
+        "webhook {id} has the same URL and model but was not made from this machine: left \
+         alone (`clio-mcp webhooks delete {id}` removes it)"
+    )
 }
 
 /// The URL without its query: enough to tell subscriptions apart in the log, never a token.
@@ -61,7 +84,7 @@ impl Webhooks {
         let kept = self.store.hook(h.id)?.is_some_and(|l| l.secret.is_some());
         Ok(HookView {
             id: h.id,
-            url: h.url.clone().unwrap_or_default(),
+            url: without_token(h.url.as_deref().unwrap_or_default()),
             model: h.model.clone().unwrap_or_default(),
             events: h.events.clone().unwrap_or_default(),
             status: h.status.clone().unwrap_or_else(|| "unknown".into()),
@@ -104,20 +127,43 @@ impl Webhooks {
         let events = check_events(&model, events)?;
         let fields = check_fields(fields)?;
         let now = Utc::now();
+        let mut warnings = Vec::new();
+        let mut foreign = Vec::new();
         for h in self.client.list_webhooks().await? {
             if !(h.model.as_deref() == Some(&model)
-                && h.url.as_deref().is_some_and(|u| same_url(u, &url)))
+                && h.url
+                    .as_deref()
+                    .is_some_and(|u| same_url(&without_token(u), &url)))
             {
                 continue;
             }
-            let expired = h.status.as_deref() == Some("expired")
+            let Some(local) = self.store.hook(h.id)? else {
+                foreign.push(h.id);
+                continue;
+            };
+            let status = h.status.as_deref().unwrap_or("unknown");
+            let expired = status == "expired"
                 || h.expires_at
                     .as_deref()
                     .and_then(parse_time)
                     .is_some_and(|at| at <= now);
-            let kept = self.store.hook(h.id)?.is_some_and(|l| l.secret.is_some());
-            if expired || !kept {
+            let why = if expired {
+                Some("expired".to_string())
+            } else if local.secret.is_none() || local.token.is_none() {
+                Some("its shared secret is not kept here".to_string())
+            } else if status != "enabled" {
+                Some(format!(
+                    "{status}, not enabled (its handshake never succeeded)"
+                ))
+            } else {
+                None
+            };
+            if let Some(why) = why {
                 self.delete(h.id).await?;
+                warnings.push(format!(
+                    "webhook {} was {why}: deleted it to create a new one",
+                    h.id
+                ));
                 continue;
             }
             let wanted = (!events.is_empty()).then_some(events.as_slice());
@@ -126,18 +172,31 @@ impl Webhooks {
                 .update_webhook(h.id, &timestamp(renewed_expiry(now)), wanted)
                 .await?;
             self.log("renewed", &renewed)?;
+            warnings.extend(foreign.iter().map(|id| not_ours(*id)));
             return Ok(Ensured {
                 action: "renewed".into(),
                 hook: self.view(&renewed)?,
+                warnings,
             });
         }
+        if !foreign.is_empty() {
+            let ids: Vec<String> = foreign.iter().map(u64::to_string).collect();
+            return Err(WebhookError::Usage(format!(
+                "Clio already has webhook {} for this --url and --model, not made from this \
+                 machine (no local record, so no secret to check its deliveries): clio-mcp \
+                 leaves it alone; run `clio-mcp webhooks delete {}` to replace it, then ensure \
+                 again",
+                ids.join(", "),
+                foreign[0]
+            )));
+        }
         // Recorded first: the handshake may arrive before Clio answers the create.
-        let local = self.store.begin(&url, &model)?;
+        let (local, token) = self.store.begin(&url, &model)?;
         let new = NewWebhook {
-            url: url.clone(),
+            url: with_token(&url, &token),
             model: model.clone(),
             events,
-            fields,
+            fields: Some(fields),
             expires_at: Some(timestamp(renewed_expiry(now))),
         };
         let created = match self.client.create_webhook(&new).await {
@@ -150,14 +209,25 @@ impl Webhooks {
         self.store
             .bind(local, created.id, created.shared_secret.as_deref())?;
         self.log("created", &created)?;
+        let hook = self.view(&created)?;
+        if hook.status != "enabled" {
+            warnings.push(format!(
+                "webhook {} is {}: Clio's handshake has not succeeded, so nothing is delivered \
+                 yet; start `clio-mcp webhooks listen` where --url points, then ensure again",
+                hook.id, hook.status
+            ));
+        }
         Ok(Ensured {
             action: "created".into(),
-            hook: self.view(&created)?,
+            hook,
+            warnings,
         })
     }
 
-    /// Renews every subscription that expires within `within` from now.
-    pub async fn renew(&self, within: Duration) -> Result<Vec<Renewal>, WebhookError> {
+    /// Renews every subscription made from this machine (every one with `all`) that expires
+    /// within `within` from now, each on its own: one that fails is reported with why and the
+    /// others are still renewed; one not made here is reported `not-ours` and left alone.
+    pub async fn renew(&self, within: Duration, all: bool) -> Result<Vec<Renewal>, WebhookError> {
         let now = Utc::now();
         let mut out = Vec::new();
         for h in self.client.list_webhooks().await? {
@@ -165,17 +235,36 @@ impl Webhooks {
             if at.is_some_and(|at| at > now + within) {
                 continue;
             }
+            let was = h.expires_at.clone().unwrap_or_default();
+            let mut r = Renewal {
+                id: h.id,
+                model: h.model.clone().unwrap_or_default(),
+                was: was.clone(),
+                expires_at: was,
+                outcome: "renewed".into(),
+                error: None,
+            };
+            if !all && self.store.hook(h.id)?.is_none() {
+                r.outcome = "not-ours".into();
+                out.push(r);
+                continue;
+            }
             let renewed = self
                 .client
                 .update_webhook(h.id, &timestamp(renewed_expiry(now)), None)
-                .await?;
-            self.log("renewed", &renewed)?;
-            out.push(Renewal {
-                id: h.id,
-                model: h.model.clone().unwrap_or_default(),
-                was: h.expires_at.clone().unwrap_or_default(),
-                expires_at: renewed.expires_at.clone().unwrap_or_default(),
-            });
+                .await;
+            match renewed.map_err(WebhookError::from).and_then(|n| {
+                self.log("renewed", &n)?;
+                Ok(n)
+            }) {
+                Ok(n) => r.expires_at = n.expires_at.unwrap_or_default(),
+                Err(e) => {
+                    tracing::warn!(id = h.id, error = %e, "could not renew a webhook subscription");
+                    r.outcome = "failed".into();
+                    r.error = Some(e.to_string());
+                }
+            }
+            out.push(r);
         }
         Ok(out)
     }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::WebhookError;
 use super::signature;
-use super::store::{Delivery, LocalHook, WebhookStore, now};
+use super::store::{Delivery, WebhookStore, now};
 use crate::audit::{Action, AuditEvent, AuditLog};
 
 /// The largest body the receiver reads: Clio's deliveries carry one record's selected fields.
@@ -56,9 +56,16 @@ impl Receiver {
         &self.store
     }
 
-    /// Handles one POST from its `X-Hook-Secret` and `X-Hook-Signature` headers and raw body.
-    pub fn receive(&self, hook_secret: Option<&str>, sig: Option<&str>, body: &[u8]) -> Received {
-        match self.try_receive(hook_secret, sig, body) {
+    /// Handles one POST from its URL token (the `k` query parameter), `X-Hook-Secret` and
+    /// `X-Hook-Signature` headers and raw body.
+    pub fn receive(
+        &self,
+        token: Option<&str>,
+        hook_secret: Option<&str>,
+        sig: Option<&str>,
+        body: &[u8],
+    ) -> Received {
+        match self.try_receive(token, hook_secret, sig, body) {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "could not record a webhook request");
@@ -69,36 +76,45 @@ impl Receiver {
 
     fn try_receive(
         &self,
+        token: Option<&str>,
         hook_secret: Option<&str>,
         sig: Option<&str>,
         body: &[u8],
     ) -> Result<Received, WebhookError> {
+        let token = token.map(str::trim).filter(|t| !t.is_empty());
         if let Some(secret) = hook_secret.map(str::trim).filter(|s| !s.is_empty()) {
-            if self.store.take_handshake(secret)? {
+            if self.store.take_handshake(token, secret)? {
                 tracing::info!("webhook handshake answered; its secret is kept");
                 return Ok(Received::Handshake(secret.to_string()));
             }
-            tracing::warn!("refused a webhook handshake: no subscription awaits one");
+            tracing::warn!("refused a webhook handshake: no subscription of its URL awaits one");
             return Ok(Received::Refused(
                 403,
-                "no subscription awaits a handshake: run `clio-mcp webhooks ensure` first".into(),
+                "no subscription of this URL awaits a handshake: run `clio-mcp webhooks ensure`"
+                    .into(),
             ));
         }
-        let Some(sig) = sig.map(str::trim).filter(|s| !s.is_empty()) else {
+        let Some(sig) = sig.filter(|s| !s.trim().is_empty()) else {
             tracing::warn!("refused an unsigned webhook delivery");
             return Ok(unauthorized("X-Hook-Signature is missing"));
         };
-        // Read unverified only to pick the secret to check; trusted once the signature holds.
+        let Some(hook) = token.map(|t| self.store.by_token(t)).transpose()?.flatten() else {
+            tracing::warn!("refused a webhook delivery to a URL no subscription has");
+            return Ok(unauthorized("this URL belongs to no subscription here"));
+        };
+        let signed = hook
+            .secret
+            .as_deref()
+            .is_some_and(|s| signature::verify(s, body, sig));
+        if !signed {
+            tracing::warn!("refused a webhook delivery with a bad signature");
+            return Ok(unauthorized("X-Hook-Signature does not match"));
+        }
         let claimed: Option<Value> = serde_json::from_slice(body).ok();
         let claimed_id = claimed
             .as_ref()
             .and_then(|v| v.pointer("/meta/webhook_id"))
             .and_then(Value::as_u64);
-        let hooks = self.store.hooks()?;
-        let Some(hook) = signer(&hooks, claimed_id, body, sig) else {
-            tracing::warn!("refused a webhook delivery with a bad signature");
-            return Ok(unauthorized("X-Hook-Signature does not match"));
-        };
         let Some(payload) = claimed else {
             return Ok(Received::Refused(400, "the body is not JSON".into()));
         };
@@ -146,21 +162,9 @@ fn unauthorized(why: &str) -> Received {
     Received::Refused(401, format!("{why}: deliveries must be signed by Clio"))
 }
 
-/// The subscription whose secret signed `body`: the one the body names first, then any.
-fn signer<'a>(
-    hooks: &'a [LocalHook],
-    claimed: Option<u64>,
-    body: &[u8],
-    sig: &str,
-) -> Option<&'a LocalHook> {
-    let signed = |h: &&LocalHook| {
-        h.secret
-            .as_deref()
-            .is_some_and(|s| signature::verify(s, body, sig))
-    };
-    hooks
-        .iter()
-        .filter(|h| claimed.is_some() && h.webhook_id == claimed)
-        .find(signed)
-        .or_else(|| hooks.iter().find(signed))
+/// The `k` parameter of a request's query string: the subscription's URL token.
+pub fn token_of(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == super::rules::TOKEN_PARAM)
+        .map(|(_, v)| v.into_owned())
 }

@@ -31,6 +31,38 @@ pub const DEFAULT_WITHIN: &str = "7d";
 /// Clio's limit on the `fields` selection.
 pub const MAX_FIELDS_CHARS: usize = 1_000;
 
+/// The query parameter of the URL registered with Clio that names the subscription.
+pub const TOKEN_PARAM: &str = "k";
+
+/// `url` with the subscription's token appended as `?k=TOKEN` (after any query it has).
+pub fn with_token(url: &str, token: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            u.query_pairs_mut().append_pair(TOKEN_PARAM, token);
+            u.to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
+/// `url` without the token: the address the user gave, safe to print.
+pub fn without_token(url: &str) -> String {
+    let Ok(mut u) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    let rest: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| k != TOKEN_PARAM)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if rest.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(rest);
+    }
+    u.to_string()
+}
+
 /// The expiry asked for on create and renew: 31 days ahead, less a minute so that Clio's
 /// clock, a little ahead of ours, still finds it within its limit.
 pub fn renewed_expiry(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -101,6 +133,12 @@ pub fn check_url(url: &str, loopback_http: bool) -> Result<String, WebhookError>
         parsed.host_str(),
         Some("127.0.0.1") | Some("localhost") | Some("[::1]")
     );
+    if parsed.query_pairs().any(|(k, _)| k == TOKEN_PARAM) {
+        return Err(WebhookError::Usage(format!(
+            "--url {url:?} has a `{TOKEN_PARAM}` query parameter: clio-mcp adds its own; \
+             give the URL without it"
+        )));
+    }
     match parsed.scheme() {
         "https" => Ok(parsed.to_string()),
         "http" if loopback_http && loopback => Ok(parsed.to_string()),
@@ -111,14 +149,20 @@ pub fn check_url(url: &str, loopback_http: bool) -> Result<String, WebhookError>
     }
 }
 
-/// `--fields`: Clio's selection, at most 1,000 characters.
-pub fn check_fields(fields: Option<&str>) -> Result<Option<String>, WebhookError> {
+/// `--fields` when not given: Clio requires a selection; this one names the record and when
+/// it changed, enough to mark it stale.
+pub const DEFAULT_FIELDS: &str = "id,etag,updated_at";
+
+/// `--fields`: Clio's selection (required by Clio; [`DEFAULT_FIELDS`] when not given), at
+/// most 1,000 characters.
+pub fn check_fields(fields: Option<&str>) -> Result<String, WebhookError> {
     match fields.map(str::trim).filter(|f| !f.is_empty()) {
         Some(f) if f.chars().count() > MAX_FIELDS_CHARS => Err(WebhookError::Usage(format!(
             "--fields is {} characters long; Clio takes at most {MAX_FIELDS_CHARS}",
             f.chars().count()
         ))),
-        other => Ok(other.map(str::to_string)),
+        Some(f) => Ok(f.to_string()),
+        None => Ok(DEFAULT_FIELDS.to_string()),
     }
 }
 
@@ -136,19 +180,20 @@ pub fn parse_within(s: &str) -> Result<Duration, WebhookError> {
         return Err(bad());
     }
     let d = match unit {
-        'm' => Duration::minutes(n),
-        'h' => Duration::hours(n),
-        'd' => Duration::days(n),
-        'w' => Duration::weeks(n),
+        'm' => Duration::try_minutes(n),
+        'h' => Duration::try_hours(n),
+        'd' => Duration::try_days(n),
+        'w' => Duration::try_weeks(n),
         _ => return Err(bad()),
     };
-    if d > Duration::days(MAX_DAYS) {
+    // Out of chrono's range (`None`) is past the maximum too.
+    if d.is_none_or(|d| d > Duration::days(MAX_DAYS)) {
         return Err(WebhookError::Usage(format!(
             "--within {s:?} is longer than Clio's {MAX_DAYS}-day maximum: every subscription \
              would always be renewed; use 7d or less"
         )));
     }
-    Ok(d)
+    d.ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -160,7 +205,15 @@ mod tests {
         assert_eq!(parse_within("7d").unwrap(), Duration::days(7));
         assert_eq!(parse_within("36h").unwrap(), Duration::hours(36));
         assert_eq!(parse_within("2w").unwrap(), Duration::days(14));
-        for bad in ["", "7", "d", "7x", "-1d", "9w"] {
+        let huge = [
+            "9999999999999999w",
+            "9223372036854775807m",
+            "99999999999999999999d",
+        ];
+        for bad in ["", "7", "d", "7x", "-1d", "9w", "é", "7é"]
+            .iter()
+            .chain(&huge)
+        {
             assert!(
                 parse_within(bad)
                     .unwrap_err()
@@ -194,6 +247,31 @@ mod tests {
         assert!(check_url("http://127.0.0.1:9/webhooks/clio", false).is_err());
         assert!(check_url("http://127.0.0.1:9/webhooks/clio", true).is_ok());
         assert!(check_url("http://example.com/webhooks/clio", true).is_err());
+        assert!(check_url("https://h.example.com/webhooks/clio?k=1", false).is_err());
+    }
+
+    #[test]
+    fn fields_default_to_what_marks_a_record_stale() {
+        assert_eq!(check_fields(None).unwrap(), DEFAULT_FIELDS);
+        assert_eq!(check_fields(Some("  ")).unwrap(), DEFAULT_FIELDS);
+        assert_eq!(check_fields(Some("id,name")).unwrap(), "id,name");
+        let long = "x".repeat(MAX_FIELDS_CHARS + 1);
+        assert!(
+            check_fields(Some(&long))
+                .unwrap_err()
+                .to_string()
+                .contains("--fields")
+        );
+    }
+
+    #[test]
+    fn the_token_is_appended_and_taken_off_again() {
+        let u = "https://h.example.com/webhooks/clio?tenant=a";
+        let t = with_token(u, "ab12");
+        assert_eq!(t, "https://h.example.com/webhooks/clio?tenant=a&k=ab12");
+        assert_eq!(without_token(&t), u);
+        let plain = "https://h.example.com/webhooks/clio";
+        assert_eq!(without_token(&with_token(plain, "ab12")), plain);
     }
 
     #[test]

@@ -16,10 +16,15 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
     }
 }
 
-/// Whether `signature` (hex, as sent) is `body` signed with `secret`. The comparison takes
-/// the same time wherever the first differing byte is (the HMAC library's `verify_slice`).
+/// Whether `signature` (exactly 64 lower-case hex digits, as the spec says Clio sends it)
+/// is `body` signed with `secret`. The comparison takes the same time wherever the first
+/// differing byte is (the HMAC library's `verify_slice`).
 pub fn verify(secret: &str, body: &[u8], signature: &str) -> bool {
-    let Ok(sent) = hex::decode(signature.trim()) else {
+    let lower_hex = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+    if signature.len() != 64 || !signature.as_bytes().iter().all(lower_hex) {
+        return false;
+    }
+    let Ok(sent) = hex::decode(signature) else {
         return false;
     };
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
@@ -27,6 +32,13 @@ pub fn verify(secret: &str, body: &[u8], signature: &str) -> bool {
     };
     mac.update(body);
     mac.verify_slice(&sent).is_ok()
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths.
+pub fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len()
+        && std::hint::black_box(a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y))) == 0
 }
 
 #[cfg(test)]
@@ -50,5 +62,10 @@ mod tests {
         assert!(!verify("other", b"{\"a\":1}", &s));
         assert!(!verify("secret", b"{\"a\":1}", "not hex"));
         assert!(!verify("secret", b"{\"a\":1}", &s[..10]));
+        // Only lower-case hex, exactly: no upper case, no whitespace.
+        assert!(!verify("secret", b"{\"a\":1}", &s.to_uppercase()));
+        assert!(!verify("secret", b"{\"a\":1}", &format!(" {s}")));
+        assert!(!verify("secret", b"{\"a\":1}", &format!("{s}\n")));
+        assert!(!verify("secret", b"{\"a\":1}", &format!("{s}00")));
     }
 }

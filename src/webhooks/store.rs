@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS webhook_subscriptions (
     url        TEXT NOT NULL,
     model      TEXT NOT NULL,
     secret     TEXT,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    token      TEXT
 );
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -42,6 +43,9 @@ pub struct LocalHook {
     pub url: String,
     pub model: String,
     pub secret: Option<String>,
+    /// The unguessable `k` query parameter of the URL registered with Clio: only a request
+    /// carrying it may hand this subscription a secret or deliver to it.
+    pub token: Option<String>,
 }
 
 /// One delivery as recorded.
@@ -105,6 +109,17 @@ impl WebhookStore {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
+        // A database made before the URL token: add the column (its records have none).
+        let has_token = conn
+            .prepare(
+                "SELECT 1 FROM pragma_table_info('webhook_subscriptions') WHERE name = 'token'",
+            )
+            .and_then(|mut s| s.exists([]))
+            .map_err(open_err)?;
+        if !has_token {
+            conn.execute_batch("ALTER TABLE webhook_subscriptions ADD COLUMN token TEXT")
+                .map_err(open_err)?;
+        }
         Ok(WebhookStore {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
@@ -120,14 +135,17 @@ impl WebhookStore {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records a subscription about to be created (it awaits its handshake); its local id.
-    pub fn begin(&self, url: &str, model: &str) -> Result<i64, WebhookError> {
+    /// Records a subscription about to be created (it awaits its handshake): its local id and
+    /// a fresh 128-bit token for the URL Clio will POST to.
+    pub fn begin(&self, url: &str, model: &str) -> Result<(i64, String), WebhookError> {
+        let token = format!("{:032x}", rand::random::<u128>());
         let conn = self.conn();
         conn.execute(
-            "INSERT INTO webhook_subscriptions (url, model, created_at) VALUES (?1, ?2, ?3)",
-            params![url, model, now()],
+            "INSERT INTO webhook_subscriptions (url, model, created_at, token)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![url, model, now(), token],
         )?;
-        Ok(conn.last_insert_rowid())
+        Ok((conn.last_insert_rowid(), token))
     }
 
     /// Gives the local record Clio's id and, when the answer carried one, the shared secret
@@ -170,26 +188,32 @@ impl WebhookStore {
         Ok(())
     }
 
-    /// Whether to answer a handshake carrying `secret`: yes when it is a secret already kept
-    /// (Clio sends the one its create answer gave), or when a subscription begun within the
-    /// last hour still awaits one, which then keeps it. A handshake nobody awaits is refused,
-    /// so a stranger cannot plant a secret of their choosing.
-    pub fn take_handshake(&self, secret: &str) -> Result<bool, WebhookError> {
-        let conn = self.conn();
-        let known: bool = conn
-            .prepare_cached("SELECT 1 FROM webhook_subscriptions WHERE secret = ?1")?
-            .exists(params![secret])?;
-        if known {
-            return Ok(true);
+    /// The subscription whose URL token is `token`, compared in constant time.
+    pub fn by_token(&self, token: &str) -> Result<Option<LocalHook>, WebhookError> {
+        Ok(self.hooks()?.into_iter().find(|h| {
+            h.token
+                .as_deref()
+                .is_some_and(|t| super::signature::same(t, token))
+        }))
+    }
+
+    /// Whether to answer a handshake carrying `secret` at the URL with `token`: yes when that
+    /// subscription already keeps this very secret (Clio may repeat it), or when it was begun
+    /// within the last hour and awaits one, which it then keeps. Without the token, which
+    /// only Clio learns (it is in the URL `ensure` registered), a stranger plants nothing.
+    pub fn take_handshake(&self, token: Option<&str>, secret: &str) -> Result<bool, WebhookError> {
+        let Some(hook) = token.map(|t| self.by_token(t)).transpose()?.flatten() else {
+            return Ok(false);
+        };
+        if let Some(kept) = &hook.secret {
+            return Ok(super::signature::same(kept, secret));
         }
         let since = (chrono::Utc::now() - chrono::Duration::hours(HANDSHAKE_WINDOW_HOURS))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let changed = conn.execute(
-            "UPDATE webhook_subscriptions SET secret = ?1 WHERE local_id = (
-                 SELECT local_id FROM webhook_subscriptions
-                 WHERE secret IS NULL AND created_at >= ?2
-                 ORDER BY local_id DESC LIMIT 1)",
-            params![secret, since],
+        let changed = self.conn().execute(
+            "UPDATE webhook_subscriptions SET secret = ?1
+             WHERE local_id = ?2 AND secret IS NULL AND created_at >= ?3",
+            params![secret, hook.local_id, since],
         )?;
         Ok(changed > 0)
     }
@@ -198,7 +222,7 @@ impl WebhookStore {
     pub fn hooks(&self) -> Result<Vec<LocalHook>, WebhookError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT local_id, webhook_id, url, model, secret FROM webhook_subscriptions
+            "SELECT local_id, webhook_id, url, model, secret, token FROM webhook_subscriptions
              ORDER BY local_id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -208,6 +232,7 @@ impl WebhookStore {
                 url: r.get(2)?,
                 model: r.get(3)?,
                 secret: r.get(4)?,
+                token: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
